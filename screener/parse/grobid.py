@@ -1,0 +1,204 @@
+"""GROBID backend: send the PDF to a GROBID service, read its TEI back into a `Document`.
+
+We talk to GROBID's documented REST endpoints with httpx rather than through
+`grobid-client-python`: that client is built to process whole folders into files on disk,
+prints to stdout, retries 503 without bound and brings `requests` in; we need one PDF in,
+one TEI string out, bounded retries, and a clean fallback.
+
+When GROBID cannot be reached (or keeps failing) the paper is parsed with PyMuPDF and the
+`Document` says so in its `parser` field and in its warnings, unless `no_fallback` is set.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from screener.document import Document
+from screener.errors import InputError, ScreenerError
+from screener.parse.tei import tei_to_document
+
+DEFAULT_URL = "http://localhost:8070"
+# Elements GROBID should give coordinates for: paragraphs, sentences and headings carry the
+# page numbers of body text, figures and references those of captions and bibliography.
+TEI_COORDINATES = ("p", "s", "head", "figure", "biblStruct")
+# After GROBID was found down, later papers in the same run skip straight to the fallback for
+# this long instead of each waiting through the retries again.
+DOWN_MEMORY_S = 60.0
+DEFAULT_ATTEMPTS = 4
+DEFAULT_BACKOFF_S = 1.0  # waits 1, 2, 4 s between the 4 attempts
+
+
+class GrobidUnavailable(ScreenerError):
+    """GROBID did not produce TEI for a paper (unreachable, busy, or failing)."""
+
+
+@dataclass
+class GrobidParser:
+    url: str = DEFAULT_URL
+    timeout_s: float = 120.0
+    attempts: int = 4
+    backoff_s: float = 1.0
+    no_fallback: bool = False
+    max_pdf_mb: float = 200.0
+    settings: Any = None
+    name: str = field(default="grobid", init=False)
+    _down: tuple[float, str] | None = field(default=None, init=False, repr=False)
+
+    @classmethod
+    def from_settings(cls, settings: Any, *, no_fallback: bool | None = None) -> GrobidParser:
+        """Build from `Settings` (`grobid_url`, `grobid_timeout_s`, `max_pdf_mb`).
+
+        `no_fallback` comes from the `--no-fallback` flag; `grobid_no_fallback`,
+        `grobid_attempts` and `grobid_backoff_s` are read when the settings have them.
+        """
+        if no_fallback is None:
+            no_fallback = bool(getattr(settings, "grobid_no_fallback", False))
+        return cls(
+            url=(settings.grobid_url or DEFAULT_URL).rstrip("/"),
+            timeout_s=float(settings.grobid_timeout_s),
+            attempts=int(getattr(settings, "grobid_attempts", DEFAULT_ATTEMPTS)),
+            backoff_s=float(getattr(settings, "grobid_backoff_s", DEFAULT_BACKOFF_S)),
+            no_fallback=no_fallback,
+            max_pdf_mb=float(getattr(settings, "max_pdf_mb", 200.0)),
+            settings=settings,
+        )
+
+    def parse(self, path: Path) -> Document:
+        path = Path(path)
+        pdf = _read_pdf(path, self.max_pdf_mb)
+        sha256 = hashlib.sha256(pdf).hexdigest()
+        pages = _page_count(pdf)
+        try:
+            tei = self._fetch_tei(path, pdf)
+        except GrobidUnavailable as error:
+            if self.no_fallback:
+                raise InputError(
+                    str(path), f"GROBID failed ({error}) and fallback is off"
+                ) from None
+            return self._fallback(path, str(error))
+        try:
+            return tei_to_document(tei, str(path), sha256, pages)
+        except InputError as error:
+            if self.no_fallback:
+                raise
+            return self._fallback(path, f"GROBID returned unusable TEI: {error.reason}")
+
+    # --- talking to GROBID --------------------------------------------------------------------
+
+    def _fetch_tei(self, path: Path, pdf: bytes) -> bytes:
+        if self._down is not None and time.monotonic() < self._down[0]:
+            raise GrobidUnavailable(self._down[1])
+        with httpx.Client(timeout=self.timeout_s) as client:
+            try:
+                self._check_alive(client)
+            except GrobidUnavailable as error:
+                # Only a failed health check means "down"; a slow paper says nothing of the next.
+                self._down = (time.monotonic() + DOWN_MEMORY_S, str(error))
+                raise
+            return self._process(client, path, pdf)
+
+    def _check_alive(self, client: httpx.Client) -> None:
+        def attempt() -> bytes | None:
+            response = client.get(f"{self.url}/api/isalive", timeout=min(self.timeout_s, 10.0))
+            return response.content if response.status_code == 200 else None
+
+        self._retry(attempt, "health check")
+
+    def _process(self, client: httpx.Client, path: Path, pdf: bytes) -> bytes:
+        form = {"teiCoordinates": list(TEI_COORDINATES), "consolidateHeader": "0"}
+
+        def attempt() -> bytes | None:
+            response = client.post(
+                f"{self.url}/api/processFulltextDocument",
+                files={"input": (path.name, pdf, "application/pdf")},
+                data=form,
+                headers={"Accept": "application/xml"},
+            )
+            if response.status_code == 503:
+                return None  # busy: GROBID's own signal to come back later
+            if response.status_code != 200 or not response.content:
+                raise GrobidUnavailable(
+                    f"GROBID at {self.url} could not process the paper "
+                    f"(HTTP {response.status_code})"
+                )
+            return response.content
+
+        return self._retry(attempt, "processFulltextDocument")
+
+    def _retry(self, attempt: Any, what: str) -> bytes:
+        """Run `attempt` up to `self.attempts` times with exponential backoff.
+
+        `attempt` returns the body, or None for a busy answer worth retrying; timeouts and
+        connection errors are retried too. Anything else stops at once.
+        """
+        reason = ""
+        for number in range(self.attempts):
+            if number:
+                time.sleep(self.backoff_s * 2 ** (number - 1))
+            try:
+                body = attempt()
+            except httpx.TimeoutException:
+                reason = f"{what} timed out after {self.timeout_s:g} s"
+                continue
+            except httpx.TransportError as error:
+                reason = f"{what} failed: {_describe(error)}"
+                continue
+            if body is not None:
+                return body
+            reason = f"{what} answered busy or not alive"
+        raise GrobidUnavailable(f"unreachable at {self.url}: {reason} ({self.attempts} attempts)")
+
+    # --- fallback -----------------------------------------------------------------------------
+
+    def _fallback(self, path: Path, reason: str) -> Document:
+        # Imported here: the PyMuPDF backend is only needed when GROBID lets us down.
+        from screener.parse.pymupdf import PyMuPDFParser
+        from screener.settings import load_settings
+
+        parser = PyMuPDFParser.from_settings(self.settings or load_settings())
+        document = parser.parse(path)
+        detail = reason if reason.startswith("unreachable") else f"failed: {reason}"
+        return document.model_copy(
+            update={
+                "parser": f"{document.parser} (fallback: grobid {detail})",
+                "warnings": (
+                    *document.warnings,
+                    f"GROBID was not used (grobid {detail}); parsed with {document.parser} instead",
+                ),
+            }
+        )
+
+
+def _read_pdf(path: Path, max_mb: float) -> bytes:
+    try:
+        size = path.stat().st_size
+    except OSError as error:
+        raise InputError(str(path), f"cannot read file: {error.strerror or error}") from None
+    if size > max_mb * 1024 * 1024:
+        raise InputError(str(path), f"file is {size / 1e6:.1f} MB, over the {max_mb:g} MB limit")
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise InputError(str(path), f"cannot read file: {error.strerror or error}") from None
+
+
+def _page_count(pdf: bytes) -> int | None:
+    """Pages of the PDF, or None when PyMuPDF cannot open it (the TEI then supplies a count)."""
+    import pymupdf
+
+    try:
+        with pymupdf.open(stream=pdf, filetype="pdf") as document:
+            return document.page_count
+    except Exception:  # noqa: BLE001 - any PyMuPDF failure just means "count unknown"
+        return None
+
+
+def _describe(error: httpx.TransportError) -> str:
+    text = str(error) or type(error).__name__
+    return " ".join(text.split())[:200]
