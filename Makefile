@@ -27,7 +27,7 @@ test: $(VENV)/.installed-dev
 	SCREENER_CORPUS_DIR=$${SCREENER_CORPUS_DIR:-$(CORPUS)} $(BIN)/pytest -q
 
 app: $(VENV)/.installed-dev
-	$(BIN)/streamlit run app.py --server.address 127.0.0.1 --server.headless true
+	$(BIN)/python -m streamlit run app.py --server.address 127.0.0.1 --server.headless true
 
 eval: $(VENV)/.installed
 	$(BIN)/screener eval --gold gold/labels.jsonl --pdfs $(CORPUS)/pdfs --out eval/results
@@ -43,7 +43,7 @@ lint: $(VENV)/.installed-dev
 
 # Headless Chromium for the browser test of the app (Debian packages; needs root).
 browser:
-	command -v chromium >/dev/null || (apt-get update -qq && apt-get install -y -qq chromium chromium-driver)
+	command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium)
 
 clean:
 	rm -rf $(VENV) demo-out .pytest_cache

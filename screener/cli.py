@@ -24,7 +24,12 @@ from screener.settings import Settings, load_settings
 
 # Subcommands that live with their feature: (module, function that adds the subparser).
 # Each adder registers its own handler with `parser.set_defaults(handler=...)`.
-FEATURE_COMMANDS: tuple[tuple[str, str], ...] = ()
+FEATURE_COMMANDS: tuple[tuple[str, str], ...] = (
+    ("screener.parse.command", "add_parse_command"),
+    ("screener.extract.llm_command", "add_llm_commands"),
+    ("screener.batch", "add_batch_command"),
+    ("screener.survey", "add_survey_command"),
+)
 
 
 def add_backend_options(parser: argparse.ArgumentParser) -> None:
@@ -32,19 +37,41 @@ def add_backend_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--parser", choices=sorted(PARSERS), help="PDF parser (default: pymupdf)")
     parser.add_argument("--grobid-url", help="GROBID server URL (or SCREENER_GROBID_URL)")
     parser.add_argument(
+        "--no-fallback",
+        dest="grobid_no_fallback",
+        action="store_true",
+        default=None,
+        help="with --parser grobid: an unreachable GROBID is an error, not a PyMuPDF fallback",
+    )
+    parser.add_argument(
         "--extractor", choices=sorted(EXTRACTORS), help="design extractor (default: heuristic, offline)"
     )
-    parser.add_argument("--model", dest="llm_model", help="LLM model name (with --extractor llm)")
-    parser.add_argument(
-        "--base-url",
-        dest="llm_base_url",
-        help="OpenAI-compatible base URL (or SCREENER_LLM_BASE_URL / OPENAI_BASE_URL)",
-    )
+    from screener.extract.llm_command import add_llm_options
+
+    add_llm_options(parser)
+
+
+# Flag destination -> Settings field, for the flags of `add_backend_options`.
+_SETTING_FLAGS = {
+    "parser": "parser",
+    "grobid_url": "grobid_url",
+    "grobid_no_fallback": "grobid_no_fallback",
+    "extractor": "extractor",
+    "model": "llm_model",
+    "base_url": "llm_base_url",
+    "llm_mode": "llm_mode",
+    "token_budget": "llm_token_budget",
+    "temperature": "llm_temperature",
+    "llm_timeout": "llm_timeout_s",
+    "llm_attempts": "llm_max_attempts",
+    "llm_concurrency": "llm_concurrency",
+    "price_in": "llm_price_in_per_1m",
+    "price_out": "llm_price_out_per_1m",
+}
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
-    names = ("parser", "grobid_url", "extractor", "llm_model", "llm_base_url")
-    return load_settings(**{name: getattr(args, name, None) for name in names})
+    return load_settings(**{field: getattr(args, flag, None) for flag, field in _SETTING_FLAGS.items()})
 
 
 # --- screen -------------------------------------------------------------------------------

@@ -49,7 +49,9 @@ def prf(tp: int, fp: int, fn: int) -> PRF:
     return PRF(tp, fp, fn, precision, recall, f1)
 
 
-def multiset_counts(gold: Iterable[Hashable], predicted: Iterable[Hashable]) -> tuple[int, int, int]:
+def multiset_counts(
+    gold: Iterable[Hashable], predicted: Iterable[Hashable]
+) -> tuple[int, int, int]:
     """(tp, fp, fn) of two multisets: an item listed twice must be matched twice."""
     gold_count, pred_count = Counter(gold), Counter(predicted)
     tp = sum((gold_count & pred_count).values())

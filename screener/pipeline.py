@@ -60,6 +60,10 @@ class Record(BaseModel):
     usage: Usage = Field(default_factory=Usage)
     timings_ms: dict[str, float] = Field(default_factory=dict)
     meta: dict[str, str] = Field(default_factory=dict)
+    extraction: dict[str, Any] = Field(
+        default_factory=dict,
+        description="what produced the design beyond its name: model, prompt name and sha256, cache key",
+    )
 
     @property
     def ok(self) -> bool:
@@ -87,6 +91,9 @@ def screen_document(document: Document, extractor: Extractor, record: Record | N
     usage = getattr(extractor, "last_usage", None)
     if isinstance(usage, dict):
         record.usage = Usage(**usage)
+    info = getattr(extractor, "last_info", None)
+    if isinstance(info, dict):
+        record.extraction = dict(info)
     record.design = design
     start = time.perf_counter()
     judgment = judge(design)

@@ -6,6 +6,7 @@ Command-line flags override these values; the CLI passes them in as keyword argu
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from platformdirs import user_cache_dir
 from pydantic import AliasChoices, Field, SecretStr
@@ -13,7 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(env_prefix="SCREENER_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="SCREENER_", extra="ignore", populate_by_name=True)
 
     corpus_dir: Path = Field(
         default=Path("../shared/corpus"),
@@ -27,13 +28,30 @@ class Settings(BaseSettings):
     extractor: str = "heuristic"
     grobid_url: str | None = None
     grobid_timeout_s: float = 120.0
+    grobid_no_fallback: bool = Field(
+        default=False, description="an unreachable GROBID is an error instead of a PyMuPDF fallback"
+    )
+    grobid_attempts: int = Field(default=4, ge=1)
+    grobid_backoff_s: float = Field(default=1.0, ge=0.0)
     max_pdf_mb: float = Field(default=200.0, description="larger files are refused before parsing")
+    max_upload_mb: float = Field(
+        default=50.0, gt=0, description="the Streamlit page refuses larger uploads (per file)"
+    )
 
     llm_base_url: str | None = Field(
         default=None,
         validation_alias=AliasChoices("SCREENER_LLM_BASE_URL", "OPENAI_BASE_URL"),
     )
     llm_model: str | None = Field(default=None, validation_alias=AliasChoices("SCREENER_LLM_MODEL"))
+    # LLM extractor knobs; None keeps the extractor's default (see screener/extract/llm.py).
+    llm_mode: Literal["tools", "json"] | None = None
+    llm_token_budget: int | None = Field(default=None, ge=500)
+    llm_temperature: float | None = Field(default=None, ge=0.0)
+    llm_timeout_s: float | None = Field(default=None, gt=0.0)
+    llm_max_attempts: int | None = Field(default=None, ge=1)
+    llm_concurrency: int | None = Field(default=None, ge=1)
+    llm_price_in_per_1m: float | None = Field(default=None, ge=0.0)
+    llm_price_out_per_1m: float | None = Field(default=None, ge=0.0)
     openai_api_key: SecretStr | None = Field(
         default=None, validation_alias=AliasChoices("OPENAI_API_KEY", "SCREENER_LLM_API_KEY")
     )

@@ -118,11 +118,20 @@ class Store:
         fields.setdefault("created", _now())
         names = ", ".join(fields)
         marks = ", ".join("?" for _ in fields)
-        return self._write(f"INSERT INTO llm_calls ({names}) VALUES ({marks})", tuple(fields.values()))
+        return self._write(
+            f"INSERT INTO llm_calls ({names}) VALUES ({marks})", tuple(fields.values())
+        )
+
+    def set_call_status(self, call_id: int, status: str, error: str | None = None) -> None:
+        self._write(
+            "UPDATE llm_calls SET status = ?, error = ? WHERE id = ?", (status, error, call_id)
+        )
 
     def recent_calls(self, limit: int = 20) -> list[dict[str, Any]]:
         with self._connect() as db:
-            rows = db.execute("SELECT * FROM llm_calls ORDER BY id DESC LIMIT ?", (limit,)).fetchall()
+            rows = db.execute(
+                "SELECT * FROM llm_calls ORDER BY id DESC LIMIT ?", (limit,)
+            ).fetchall()
         return [dict(row) for row in rows]
 
     def calls_for(self, document_sha256: str) -> list[dict[str, Any]]:
@@ -137,7 +146,9 @@ class Store:
     def get_extraction(self, cache_key: str) -> dict[str, Any] | None:
         """The cached design and usage for a key, or None."""
         with self._connect() as db:
-            row = db.execute("SELECT * FROM extractions WHERE cache_key = ?", (cache_key,)).fetchone()
+            row = db.execute(
+                "SELECT * FROM extractions WHERE cache_key = ?", (cache_key,)
+            ).fetchone()
         if row is None:
             return None
         record = dict(row)
@@ -160,8 +171,8 @@ class Store:
         origin: str,
     ) -> None:
         self._write(
-            "INSERT OR REPLACE INTO extractions (cache_key, created, document_sha256, prompt_sha256,"
-            " schema_version, model, settings_json, design_json, usage_json, origin)"
+            "INSERT OR REPLACE INTO extractions (cache_key, created, document_sha256,"
+            " prompt_sha256, schema_version, model, settings_json, design_json, usage_json, origin)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (
                 cache_key,

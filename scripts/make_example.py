@@ -32,7 +32,9 @@ FOOTER_Y = PAGE.height - 30.0
 # PDF dates are fixed so that re-running the script does not change the file.
 FIXED_DATE = "D:20260101000000Z"
 
-TITLE = "Does More Code Data Help Reasoning? A Data-Mix Ablation on Small Models, Extrapolated to 70B"
+TITLE = (
+    "Does More Code Data Help Reasoning? A Data-Mix Ablation on Small Models, Extrapolated to 70B"
+)
 AUTHORS = "Mira Okonkwo-Hale<sup>1</sup>, Tobias Lindqvist<sup>2</sup>, Priya Ramaswamy<sup>1</sup>"
 AFFILIATIONS = (
     "<sup>1</sup>Institute for Imaginary Learning Systems &nbsp; "
@@ -222,11 +224,12 @@ def fits_png() -> bytes:
     target = compute(TARGET_PARAMS, TARGET_TOKENS)
     grid = [10 ** (17 + 0.1 * i) for i in range(int(10 * (len(str(int(target))) - 18)) + 1)]
     grid.append(target)
-    for (mix, colour) in zip(MIXES, ("#444444", "#1f77b4", "#d62728"), strict=True):
+    for mix, colour in zip(MIXES, ("#444444", "#1f77b4", "#d62728"), strict=True):
         xs = [compute(n) for n in SIZES.values()]
         axes.plot(xs, [observed(mix, s) for s in SIZES], "o", color=colour, markersize=3.5)
-        axes.plot(grid, [law(mix, c) for c in grid], "-", color=colour, linewidth=1,
-                  label=f"{mix}% code")
+        axes.plot(
+            grid, [law(mix, c) for c in grid], "-", color=colour, linewidth=1, label=f"{mix}% code"
+        )
         axes.plot([target], [law(mix, target)], "*", color=colour, markersize=8)
     axes.set_xscale("log")
     axes.set_xlabel("training compute (FLOPs)", fontsize=7)
@@ -280,21 +283,24 @@ def build() -> bytes:
     top = MARGIN + header_height() + 12
     doc = pymupdf.open("pdf", body_pdf(top))
     first = doc[0]
-    first.insert_htmlbox(pymupdf.Rect(MARGIN, MARGIN, PAGE.width - MARGIN, top), header_html(),
-                         css=CSS)
+    first.insert_htmlbox(
+        pymupdf.Rect(MARGIN, MARGIN, PAGE.width - MARGIN, top), header_html(), css=CSS
+    )
     for number, page in enumerate(doc, start=1):
         footer = pymupdf.Rect(0, FOOTER_Y, PAGE.width, FOOTER_Y + 20)
         if page.insert_textbox(footer, str(number), fontname="helv", fontsize=9, align=1) < 0:
             raise SystemExit("the page number does not fit its box")
-    doc.set_metadata({
-        "title": TITLE,
-        "author": "Mira Okonkwo-Hale, Tobias Lindqvist, Priya Ramaswamy",
-        "subject": "Fictional example paper for screener",
-        "creator": "scripts/make_example.py",
-        "producer": "PyMuPDF",
-        "creationDate": FIXED_DATE,
-        "modDate": FIXED_DATE,
-    })
+    doc.set_metadata(
+        {
+            "title": TITLE,
+            "author": "Mira Okonkwo-Hale, Tobias Lindqvist, Priya Ramaswamy",
+            "subject": "Fictional example paper for screener",
+            "creator": "scripts/make_example.py",
+            "producer": "PyMuPDF",
+            "creationDate": FIXED_DATE,
+            "modDate": FIXED_DATE,
+        }
+    )
     return doc.tobytes(garbage=4, deflate=True, no_new_id=True)
 
 

@@ -162,8 +162,19 @@ def test_schema_prints_the_design_json_schema() -> None:
     result = screener("schema")
     assert result.returncode == 0
     schema = json.loads(result.stdout)
-    for field in ("in_scope", "strategies", "primary_strategy", "treatment", "outcome", "proxies",
-                  "identification", "repeated_runs", "n_models", "pooled_families", "target_validation"):
+    for field in (
+        "in_scope",
+        "strategies",
+        "primary_strategy",
+        "treatment",
+        "outcome",
+        "proxies",
+        "identification",
+        "repeated_runs",
+        "n_models",
+        "pooled_families",
+        "target_validation",
+    ):
         assert field in schema["properties"]
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import csv
+import hashlib
 import json
 import re
 import socket
@@ -20,13 +21,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from screener.document import Document
-from screener.errors import InputError
+from screener.errors import InputError, ScreenerError
 from screener.parse.command import add_parse_command
 from screener.parse.grobid import TEI_COORDINATES, GrobidParser
 from screener.parse.tei import TEI_NS, tei_to_document
 from screener.settings import load_settings
+from tests import pdfmaker
 
 # --- a small TEI of our own (invented paper) ---------------------------------------------------
 
@@ -104,7 +108,7 @@ def test_own_tei_header_and_structure() -> None:
     assert headings == [
         ("1", "Introduction", 1),
         ("2.1.", "Setup", 2),
-        (None, "Nested detail", 2),
+        (None, "Nested detail", 3),
         (None, "Acknowledgements", 1),
     ]
     intro = doc.sections[0]
@@ -292,6 +296,7 @@ class FakeGrobid:
     alive: bool = True
     slow_s: float = 2.0
     posts: int = 0
+    gets: int = 0
     forms: list[dict[str, list[bytes]]] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
     url: str = ""
@@ -326,6 +331,7 @@ def _handler(fake: FakeGrobid) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(body)
 
         def do_GET(self) -> None:
+            fake.gets += 1
             if self.path == "/api/isalive" and fake.alive:
                 self._answer(200, b"true", "text/plain")
             else:
@@ -385,8 +391,8 @@ def _dead_url() -> str:
 
 
 def _client(url: str, **kwargs: object) -> GrobidParser:
-    settings = load_settings(grobid_url=url, grobid_timeout_s=kwargs.pop("timeout_s", 5.0))
-    parser = GrobidParser.from_settings(settings, no_fallback=kwargs.pop("no_fallback", False))
+    config = load_settings(grobid_url=url, grobid_timeout_s=kwargs.pop("timeout_s", 5.0))
+    parser = GrobidParser.from_settings(config, no_fallback=kwargs.pop("no_fallback", False))
     parser.backoff_s = 0.01
     for key, value in kwargs.items():
         setattr(parser, key, value)
@@ -395,19 +401,8 @@ def _client(url: str, **kwargs: object) -> GrobidParser:
 
 @pytest.fixture
 def small_pdf(tmp_path: Path) -> Path:
-    """A two-page PDF in our own words (what a fallback parser can read)."""
-    import pymupdf
-
-    path = tmp_path / "small.pdf"
-    with pymupdf.open() as pdf:
-        for text in (
-            "Counting Pebbles with Small Robots\n\nAbstract\nWe count pebbles with robots.",
-            "1 Introduction\nPebbles are many and people tire of counting them by hand.",
-        ):
-            page = pdf.new_page()
-            page.insert_text((72, 72), text, fontsize=11)
-        pdf.save(path)
-    return path
+    """A small fictional paper (what the fallback parser reads when GROBID is away)."""
+    return pdfmaker.write_paper(tmp_path / "small.pdf")
 
 
 def _matching_pdf(corpus: Path, tei_path: Path) -> Path | None:
@@ -481,7 +476,8 @@ def test_server_down_falls_back_to_pymupdf(small_pdf: Path) -> None:
     assert doc.parser.startswith("pymupdf")
     assert f"(fallback: grobid unreachable at {url}: health check failed" in doc.parser
     assert any(url in w for w in doc.warnings)
-    assert doc.body_words() > 0
+    assert doc.title == pdfmaker.DEFAULT_TITLE
+    assert doc.sha256 == hashlib.sha256(small_pdf.read_bytes()).hexdigest()
 
 
 def test_server_down_without_fallback_is_an_error(small_pdf: Path) -> None:
@@ -524,7 +520,7 @@ def test_missing_pdf_is_an_input_error(tmp_path: Path) -> None:
 # --- `screener parse` --------------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=False)
+@pytest.fixture
 def fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("screener.parse.grobid.DEFAULT_BACKOFF_S", 0.01)
 
@@ -576,3 +572,45 @@ def test_parse_command_no_fallback_flag(small_pdf: Path, capsys, fast_backoff) -
     assert code == 1
     assert err.startswith(f"{small_pdf}: GROBID failed (unreachable at {url}")
     assert len(err.strip().splitlines()) == 1
+
+
+def test_url_without_scheme_is_refused() -> None:
+    with pytest.raises(ScreenerError, match="must start with http:// or https://"):
+        GrobidParser(url="localhost:8070")
+
+
+def test_credentials_in_url_never_reach_the_record(small_pdf: Path) -> None:
+    url = _dead_url().replace("http://", "http://user:hunter2@")
+    doc = _client(url, attempts=1).parse(small_pdf)
+    assert "fallback: grobid unreachable" in doc.parser
+    assert "hunter2" not in doc.model_dump_json()
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    cut=st.integers(min_value=0, max_value=len(OWN_TEI)),
+    junk=st.binary(max_size=20),
+    where=st.integers(min_value=0, max_value=len(OWN_TEI)),
+)
+def test_any_mangled_tei_gives_a_document_or_one_clear_error(
+    cut: int, junk: bytes, where: int
+) -> None:
+    data = OWN_TEI.encode()
+    data = (data[:where] + junk + data[where:])[: max(cut, 1)]
+    try:
+        doc = tei_to_document(data, "mangled.tei", "0" * 64)
+    except InputError as error:
+        assert str(error).startswith("mangled.tei: ")
+        assert "\n" not in str(error)
+    else:
+        assert isinstance(doc, Document)
+
+
+def test_down_server_is_remembered_for_the_next_paper(grobid_server, small_pdf: Path) -> None:
+    fake = grobid_server(OWN_TEI.encode(), alive=False)
+    parser = _client(fake.url, attempts=2)
+    first = parser.parse(small_pdf)
+    assert fake.gets == 2
+    second = parser.parse(small_pdf)
+    assert fake.gets == 2  # no new health checks: the batch does not wait again per paper
+    assert second.parser == first.parser

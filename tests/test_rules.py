@@ -73,8 +73,22 @@ def test_out_of_scope_or_no_strategy_gives_no_profile() -> None:
 # its level before and after mitigation.
 THREAT_CASES = [
     ("EXT-SCALE", ["proxy_model"], {}, {"target_validation": True}, KEY, CAREFUL),
-    ("EXT-RECIPE", ["proxy_model"], {"recipe_transfer": True}, {"recipes_validated": True}, CAREFUL, OK),
-    ("EXT-RECIPE", ["observational"], {"recipe_transfer": True}, {"recipes_validated": True}, CAREFUL, OK),
+    (
+        "EXT-RECIPE",
+        ["proxy_model"],
+        {"recipe_transfer": True},
+        {"recipes_validated": True},
+        CAREFUL,
+        OK,
+    ),
+    (
+        "EXT-RECIPE",
+        ["observational"],
+        {"recipe_transfer": True},
+        {"recipes_validated": True},
+        CAREFUL,
+        OK,
+    ),
     ("EXT-EMERGENCE", ["proxy_model"], {"outcome_kind": "downstream"}, None, CAREFUL, None),
     ("CON-TREATMENT", ["proxy_treatment"], {}, {"target_validation": True}, KEY, CAREFUL),
     (
@@ -91,20 +105,59 @@ THREAT_CASES = [
     ("INT-POSITIVITY", ["observational"], {"identification": ["adjustment"]}, None, CAREFUL, None),
     ("INT-POSITIVITY", ["within_run"], {"identification": ["adjustment"]}, None, CAREFUL, None),
     ("STAT-SMALL-N", ["observational"], {"n_models": 12}, {"repeated_runs": True}, CAREFUL, OK),
-    ("STAT-SMALL-N", ["target_experiment"], {"repeated_runs": False}, {"repeated_runs": True}, CAREFUL, OK),
-    ("EXT-POOLING", ["observational"], {"pooled_families": True}, {"within_family": True}, CAREFUL, OK),
+    (
+        "STAT-SMALL-N",
+        ["target_experiment"],
+        {"repeated_runs": False},
+        {"repeated_runs": True},
+        CAREFUL,
+        OK,
+    ),
+    (
+        "EXT-POOLING",
+        ["observational"],
+        {"pooled_families": True},
+        {"within_family": True},
+        CAREFUL,
+        OK,
+    ),
     ("INT-INTERFERENCE", ["within_run"], {}, None, KEY, None),
     ("INT-INTERFERENCE", ["theoretical_control"], {}, None, KEY, None),
     ("INT-EXCHANGEABILITY", ["within_run"], {}, {"identification": ["rdd"]}, KEY, CAREFUL),
     ("EXT-UNITS", ["within_run"], {}, {"unit_level_estimates": True}, KEY, CAREFUL),
-    ("STAT-APPROX", ["theoretical_control"], {"attribution_approximation": True}, {"loo_validated": True}, CAREFUL, OK),
-    ("CON-APPROX-TREATMENT", ["theoretical_control"], {"treatment_proxy_kind": "reweighting"}, None, CAREFUL, None),
-    ("EXT-CANARY", ["theoretical_control"], {"canaries_injected": True}, {"injection_effect_negligible": True}, CAREFUL, OK),
+    (
+        "STAT-APPROX",
+        ["theoretical_control"],
+        {"attribution_approximation": True},
+        {"loo_validated": True},
+        CAREFUL,
+        OK,
+    ),
+    (
+        "CON-APPROX-TREATMENT",
+        ["theoretical_control"],
+        {"treatment_proxy_kind": "reweighting"},
+        None,
+        CAREFUL,
+        None,
+    ),
+    (
+        "EXT-CANARY",
+        ["theoretical_control"],
+        {"canaries_injected": True},
+        {"injection_effect_negligible": True},
+        CAREFUL,
+        OK,
+    ),
 ]
 
 
-@pytest.mark.parametrize(("threat_id", "strategies", "trigger", "mitigation", "level", "lowered"), THREAT_CASES)
-def test_threat_trigger_and_mitigation(threat_id, strategies, trigger, mitigation, level, lowered) -> None:
+@pytest.mark.parametrize(
+    ("threat_id", "strategies", "trigger", "mitigation", "level", "lowered"), THREAT_CASES
+)
+def test_threat_trigger_and_mitigation(
+    threat_id, strategies, trigger, mitigation, level, lowered
+) -> None:
     triggered = judge(design(strategies, **trigger))
     found = threat(triggered, threat_id)
     assert found.level == level and found.base_level == level
@@ -131,9 +184,17 @@ def test_every_catalogue_threat_has_a_case() -> None:
         ("EXT-SCALE", ["target_experiment"], {}),
         ("EXT-RECIPE", ["proxy_model"], {}),
         ("EXT-EMERGENCE", ["proxy_model"], {"outcome_kind": "pretraining_loss"}),
-        ("CON-PRIVACY-FT", ["proxy_treatment"], {"treatment_proxy_kind": "fine_tuning", "outcome_kind": "downstream"}),
+        (
+            "CON-PRIVACY-FT",
+            ["proxy_treatment"],
+            {"treatment_proxy_kind": "fine_tuning", "outcome_kind": "downstream"},
+        ),
         ("INT-SELECTION", ["observational"], {}),
-        ("INT-POSITIVITY", ["observational"], {"identification": ["adjustment"], "sparse_strata": False}),
+        (
+            "INT-POSITIVITY",
+            ["observational"],
+            {"identification": ["adjustment"], "sparse_strata": False},
+        ),
         ("STAT-SMALL-N", ["observational"], {"n_models": 30}),
         ("STAT-SMALL-N", ["proxy_model"], {"repeated_runs": False}),
         ("STAT-SMALL-N", ["target_experiment"], {}),
@@ -169,7 +230,11 @@ def test_unmitigable_threat_keeps_the_cell_at_key() -> None:
 
 
 def test_privacy_fine_tuning_keeps_construct_key_after_treatment_validation() -> None:
-    facts = {"treatment_proxy_kind": "fine_tuning", "outcome_kind": "privacy", "target_validation": True}
+    facts = {
+        "treatment_proxy_kind": "fine_tuning",
+        "outcome_kind": "privacy",
+        "target_validation": True,
+    }
     judgment = judge(design(["proxy_treatment"], **facts))
     assert threat(judgment, "CON-TREATMENT").level is CAREFUL
     assert threat(judgment, "CON-PRIVACY-FT").level is KEY
@@ -191,11 +256,22 @@ def test_explanation_names_this_papers_treatment_outcome_and_proxies() -> None:
             treatment="adding code to the pre-training mix",
             outcome="validation loss on a math corpus",
             target_recipe="a 70B model",
-            proxies=[{"kind": "model", "target": "a 70B model", "proxy": "models from 60M to 1B parameters"}],
+            proxies=[
+                {
+                    "kind": "model",
+                    "target": "a 70B model",
+                    "proxy": "models from 60M to 1B parameters",
+                }
+            ],
         )
     )
     text = threat(judgment, "EXT-SCALE").explanation
-    for phrase in ("adding code to the pre-training mix", "validation loss on a math corpus", "a 70B model", "models from 60M to 1B"):
+    for phrase in (
+        "adding code to the pre-training mix",
+        "validation loss on a math corpus",
+        "a 70B model",
+        "models from 60M to 1B",
+    ):
         assert phrase in text
 
 
@@ -204,7 +280,10 @@ def test_threat_carries_the_triggering_evidence() -> None:
     judgment = judge(
         design(
             [{"strategy": "proxy_model", "evidence": [quote]}],
-            target_validation={"value": True, "evidence": [{"quote": "The 7B run lands on the curve.", "page": 6}]},
+            target_validation={
+                "value": True,
+                "evidence": [{"quote": "The 7B run lands on the curve.", "page": 6}],
+            },
         )
     )
     found = threat(judgment, "EXT-SCALE")
@@ -220,7 +299,10 @@ def test_interference_discussion_is_reported_without_lowering() -> None:
 
 def test_replacing_assumption_is_named() -> None:
     judgment = judge(design(["within_run"], identification=["did"]))
-    assert "parallel outcome trends" in threat(judgment, "INT-EXCHANGEABILITY").mitigations[0].description
+    assert (
+        "parallel outcome trends"
+        in threat(judgment, "INT-EXCHANGEABILITY").mitigations[0].description
+    )
 
 
 def test_judge_is_deterministic() -> None:
@@ -252,8 +334,12 @@ facts_strategy = st.fixed_dictionaries(
         "sparse_strata": maybe_bool,
         "n_models": st.one_of(st.none(), st.integers(1, 200)),
         "outcome_kind": st.one_of(st.none(), st.sampled_from([k.value for k in OutcomeKind])),
-        "treatment_proxy_kind": st.one_of(st.none(), st.sampled_from([k.value for k in TreatmentProxyKind])),
-        "identification": st.lists(st.sampled_from([m.value for m in Identification]), unique=True, max_size=3),
+        "treatment_proxy_kind": st.one_of(
+            st.none(), st.sampled_from([k.value for k in TreatmentProxyKind])
+        ),
+        "identification": st.lists(
+            st.sampled_from([m.value for m in Identification]), unique=True, max_size=3
+        ),
     }
 )
 
@@ -319,13 +405,25 @@ def _table() -> dict[str, Any]:
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (lambda t: t["threats"][0]["trigger"][0]["when"].append("n_modles < 3"), "unknown design field"),
-        (lambda t: t["threats"][0]["trigger"][0]["when"].append("uses proxy_modle"), "unknown Strategy"),
-        (lambda t: t["threats"][0]["trigger"][0]["when"].append("n_models ~ 3"), "not in the condition language"),
+        (
+            lambda t: t["threats"][0]["trigger"][0]["when"].append("n_modles < 3"),
+            "unknown design field",
+        ),
+        (
+            lambda t: t["threats"][0]["trigger"][0]["when"].append("uses proxy_modle"),
+            "unknown Strategy",
+        ),
+        (
+            lambda t: t["threats"][0]["trigger"][0]["when"].append("n_models ~ 3"),
+            "not in the condition language",
+        ),
         (lambda t: t["threats"][0]["trigger"][0]["when"].append("uses $nope"), "unknown parameter"),
         (lambda t: t["threats"][0].update(explanation="{treatmnt} moves"), "unknown placeholders"),
         (lambda t: t["threats"][0].update(level="severe"), "malformed"),
-        (lambda t: t["threats"][0]["trigger"][0].update(when=["target_validation is true"]), "uses"),
+        (
+            lambda t: t["threats"][0]["trigger"][0].update(when=["target_validation is true"]),
+            "uses",
+        ),
         (lambda t: t["strategies"].pop("within_run"), "lacks base rows"),
         (lambda t: t["threats"].append(copy.deepcopy(t["threats"][0])), "twice"),
     ],
@@ -362,4 +460,7 @@ def test_rules_only_on_a_codebook_record() -> None:
     judgment = judge(Design.from_codebook(record))
     assert levels(judgment) == (CAREFUL, OK, CAREFUL, OK)
     assert threat_ids(judgment) == {"EXT-SCALE", "STAT-SMALL-N"}
-    assert [r.strategy for r in judgment.profile.rows] == [Strategy.PROXY_MODEL, Strategy.TARGET_EXPERIMENT]
+    assert [r.strategy for r in judgment.profile.rows] == [
+        Strategy.PROXY_MODEL,
+        Strategy.TARGET_EXPERIMENT,
+    ]

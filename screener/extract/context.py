@@ -73,7 +73,10 @@ _HEADING_CLASSES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"design|procedure|framework|hyper-?param|scal|ablation|benchmark"
         ),
     ),
-    ("limitations", re.compile(r"limitation|discussion|conclu|threats? to validity|broader|caveat")),
+    (
+        "limitations",
+        re.compile(r"limitation|discussion|conclu|threats? to validity|broader|caveat"),
+    ),
     ("results", re.compile(r"result|finding|analys|empirical|study|observation")),
 )
 _SKIP_HEADING = re.compile(
@@ -152,22 +155,29 @@ def _chunks(document: Document) -> list[_Chunk]:
             if not text:
                 continue
             chunk = _Chunk(
-                len(chunks), kind, _section_label(section), text, paragraph.page, count_tokens(text) + 8
+                len(chunks),
+                kind,
+                _section_label(section),
+                text,
+                paragraph.page,
+                count_tokens(text) + 8,
             )
             chunk.density = cue_density(text)
             chunks.append(chunk)
     for caption in document.captions:
         label = caption.label or caption.kind.capitalize()
         text = f"{label}: {' '.join(caption.text.split())}"
-        chunks.append(_Chunk(len(chunks), "caption", "captions", text, caption.page, count_tokens(text) + 6))
+        chunks.append(
+            _Chunk(len(chunks), "caption", "captions", text, caption.page, count_tokens(text) + 6)
+        )
     return chunks
 
 
 def _headings_useful(chunks: list[_Chunk]) -> bool:
     """Whether headings tell sections apart (else cue density decides)."""
-    known = sum(1 for c in chunks if c.kind not in ("other", "caption"))
-    body = sum(1 for c in chunks if c.kind != "caption")
-    return body > 0 and known / body >= 0.3
+    sections = {(c.heading, c.kind) for c in chunks if c.kind != "caption"}
+    known = sum(1 for _, kind in sections if kind != "other")
+    return known >= 2 or (bool(sections) and known / len(sections) >= 0.5)
 
 
 def _pick(chunks: list[_Chunk], budget: int) -> tuple[set[int], bool]:
@@ -199,7 +209,7 @@ def _pick(chunks: list[_Chunk], budget: int) -> tuple[set[int], bool]:
         take(ranked, budget)
     else:
         # No usable headings: the opening paragraphs (usually the introduction), then by cues.
-        body = [c for c in chunks if c.kind != "caption"]
+        body = [c for c in chunks if c.kind not in ("caption", "skip", "appendix")]
         take(body[:4], int(budget * 0.25))
         take([c for c in chunks if c.kind == "caption"], int(budget * _CAPTION_SHARE))
         take(sorted(body, key=lambda c: -c.density), budget)
@@ -224,7 +234,9 @@ def _render(document: Document, chunks: list[_Chunk], chosen: set[int]) -> tuple
         if chunk.heading != current:
             current = chunk.heading
             headings.append(current)
-            lines.append(f"\n## {'Figure and table captions' if chunk.kind == 'caption' else current}")
+            lines.append(
+                f"\n## {'Figure and table captions' if chunk.kind == 'caption' else current}"
+            )
             skipped = False
         if skipped:
             lines.append("[...]")
@@ -238,7 +250,8 @@ def select_context(document: Document, budget: int = DEFAULT_TOKEN_BUDGET) -> Co
     """The title, abstract and the most design-relevant paragraphs that fit in `budget` tokens."""
     chunks = _chunks(document)
     head = count_tokens((document.title or "") + " " + (document.abstract or "")) + 20
-    chosen, truncated = _pick(chunks, max(0, budget - head))
+    # 3% margin: headings and markers are charged roughly per paragraph.
+    chosen, truncated = _pick(chunks, max(0, int((budget - head) * 0.97)))
     text, headings = _render(document, chunks, chosen)
     document_tokens = head + sum(c.tokens for c in chunks)
     notes: list[str] = []

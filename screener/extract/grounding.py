@@ -3,8 +3,9 @@
 PDF text and model output differ in ways that do not change the words: ligatures (ﬁ), curly
 quotes and dashes, line-break hyphenation, runs of whitespace, letter case. Both sides are
 normalised the same way and compared as word sequences, so punctuation never decides a match.
-A quote counts as found when a window of the document holds at least `threshold` of its words in
-order (1.0 = verbatim after normalisation). The document index is built once per document; each
+A quote counts as found when its words, in order, cover at least `threshold` of both the quote
+and the stretch of document they fall in (1.0 = verbatim after normalisation; at 0.9 a 20-word
+quote may differ by about two words). The document index is built once per document; each
 quote then costs one longest-match search plus a small local alignment.
 """
 
@@ -15,7 +16,7 @@ import unicodedata
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
-from screener.design import Evidence
+from screener.design import CODEBOOK_CLAIMS, DETAIL_CLAIMS, Design, Evidence
 from screener.document import Document
 
 DEFAULT_THRESHOLD = 0.9
@@ -93,14 +94,17 @@ class DocumentIndex:
             return Match(0.0, None, None)
         if anchor.size == len(needle):
             return self._match(1.0, anchor.b)
-        # Align the quote against a window around its longest exact run: the score is how many
-        # of its words occur there in order, which tolerates a changed or dropped word or two.
+        # Align the quote against a window around its longest exact run. The score is the words
+        # matched in order over the longer of the quote and the stretch of document they cover,
+        # so a changed word costs as much as a word left out or one slipped in.
         slack = max(3, len(needle) // 4)
         start = max(0, anchor.b - anchor.a - slack)
         end = min(len(self.tokens), anchor.b + (len(needle) - anchor.a) + slack)
         local = SequenceMatcher(None, needle, self.tokens[start:end], autojunk=False)
-        matched = sum(block.size for block in local.get_matching_blocks())
-        return self._match(matched / len(needle), anchor.b)
+        blocks = [block for block in local.get_matching_blocks() if block.size]
+        matched = sum(block.size for block in blocks)
+        span = blocks[-1].b + blocks[-1].size - blocks[0].b
+        return self._match(matched / max(len(needle), span), anchor.b)
 
     def _match(self, score: float, token_position: int) -> Match:
         where, page = self._passages[self._owner[token_position]]
@@ -110,7 +114,7 @@ class DocumentIndex:
 def ground_evidence(
     evidence: Evidence, index: DocumentIndex, threshold: float = DEFAULT_THRESHOLD
 ) -> Evidence:
-    """The evidence with `grounded` set and, when found, page and section taken from the document."""
+    """The evidence with `grounded` set; when found, with the document's page and section."""
     if len(words(evidence.quote)) < MIN_QUOTE_WORDS:
         return evidence.model_copy(update={"grounded": False})
     match = index.find(evidence.quote)
@@ -119,3 +123,59 @@ def ground_evidence(
             update={"grounded": True, "page": match.page or evidence.page, "section": match.section}
         )
     return evidence.model_copy(update={"grounded": False})
+
+
+def ground_design(
+    design: Design, index: DocumentIndex, threshold: float = DEFAULT_THRESHOLD
+) -> tuple[Design, list[tuple[str, str]]]:
+    """Every quote of the design checked against the document: the checked design, and the
+    (field, quote) pairs that were not found."""
+    failed: list[tuple[str, str]] = []
+
+    def check(field_name: str, evidence: list[Evidence]) -> list[Evidence]:
+        checked = [ground_evidence(e, index, threshold) for e in evidence]
+        failed.extend((field_name, e.quote) for e in checked if not e.grounded)
+        return checked
+
+    update: dict[str, object] = {}
+    for name in CODEBOOK_CLAIMS + DETAIL_CLAIMS:
+        claim = getattr(design, name)
+        if claim.evidence:
+            update[name] = claim.model_copy(update={"evidence": check(name, claim.evidence)})
+    for group, label in (
+        ("strategies", "strategy"),
+        ("identification", "method"),
+        ("proxies", "kind"),
+    ):
+        items = getattr(design, group)
+        update[group] = [
+            item.model_copy(
+                update={"evidence": check(f"{group}:{getattr(item, label).value}", item.evidence)}
+            )
+            for item in items
+        ]
+    return design.model_copy(update=update), failed
+
+
+def flag_ungrounded(design: Design, failed: list[tuple[str, str]]) -> Design:
+    """Record in the design which quotes could not be found, so that reports can show it."""
+    if not failed:
+        return design
+    update: dict[str, object] = {}
+    for name in {field for field, _ in failed}:
+        if name in CODEBOOK_CLAIMS + DETAIL_CLAIMS:
+            claim = getattr(design, name)
+            missing = sum(1 for e in claim.evidence if e.grounded is False)
+            note = f"ungrounded: {missing} of {len(claim.evidence)} quotes not found in the paper"
+            update[name] = claim.model_copy(
+                update={"note": f"{claim.note}; {note}" if claim.note else note}
+            )
+    listed = "; ".join(f'{field}: "{_shorten(quote)}"' for field, quote in failed)
+    summary = f"ungrounded evidence (quotes not found in the paper): {listed}"
+    update["notes"] = f"{design.notes}\n{summary}".strip()
+    return design.model_copy(update=update)
+
+
+def _shorten(text: str, limit: int = 80) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

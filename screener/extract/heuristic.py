@@ -56,14 +56,15 @@ ZONE_OF_HEADING: tuple[tuple[re.Pattern[str], str], ...] = (
 # A sentence ends at . ! ? followed by space; these tails are abbreviations, not ends.
 _BOUNDARY = re.compile(r"[.!?][\"'\u201d\u2019)\]]*\s+")
 _ABBREV_TAIL = re.compile(
-    r"(?:\b(?:e\.g|i\.e|et al|etc|vs|cf|fig|figs|eq|eqs|sec|secs|tab|no|approx|resp|ref|refs|app|thm|def|"
-    r"prop|dr|mr|ms|jr|st|viz|ca|resp|incl|esp|al)\.|\b[A-Z]\.|\d\.)$",
+    r"(?:\b(?:e\.g|i\.e|et al|etc|vs|cf|fig|figs|eq|eqs|sec|secs|tab|no|approx|resp|ref|refs|"
+    r"app|thm|def|"
+    r"prop|dr|mr|ms|jr|st|viz|ca|resp|incl|esp|al)\.|\b[A-Z]\.)$",
     re.IGNORECASE,
 )
 
 # Strategy thresholds: the weighted score a strategy needs to be listed.
 MIN_SCORE = {
-    Strategy.PROXY_MODEL: 7.0,
+    Strategy.PROXY_MODEL: 6.0,
     Strategy.PROXY_TREATMENT: 6.0,
     Strategy.PROXY_OUTCOME: 6.0,
     Strategy.OBSERVATIONAL: 6.0,
@@ -71,6 +72,24 @@ MIN_SCORE = {
     Strategy.THEORETICAL_CONTROL: 6.0,
     Strategy.TARGET_EXPERIMENT: 4.0,
 }
+# Scope: sentences with neural-model vocabulary and with experiment language a paper needs.
+# (Non-ML papers in the corpus have at most a handful of either; empirical ML papers dozens.)
+MIN_NEURAL = 5
+MIN_EXPERIMENT = 12
+# Non-target designs must be mentioned in the title, abstract or introduction this strongly.
+MIN_HEADLINE = 1.0
+# Headline score of ablation language that keeps the controlled experiment beside a titled design.
+TARGET_HEADLINE = 2.0
+# Title+abstract score of proxy-model language above which (and above twice the controlled
+# experiment's) the headline claim is an extrapolation, so proxy_model is primary.
+PROXY_LEAD = 3.0
+LEAD_ZONES = frozenset({"title", "abstract"})
+# An outcome phrase longer than this is a clause, not a measure.
+MAX_OUTCOME_WORDS = 8
+# A title's leading name: 'Name: what it does' (a few words before the colon).
+TITLE_NAME = re.compile(r"(?P<name>(?:[^\s:?!.]+ ){0,3}[^\s:?!.]+):\s(?=\S)")
+# Note on a target recipe read from an explicit size the claims are made for.
+SCALE_NOTE = "the scale the proxies' results are claimed for"
 # A cue repeated many times counts only this often (repetition is not more evidence).
 MAX_HITS_PER_CUE = 3
 
@@ -89,10 +108,34 @@ class Hit:
     cue: Cue
     sentence: Sentence
     match: str
+    # (start, end) of every match of the cue in the sentence, relative to the sentence.
+    spans: tuple[tuple[int, int], ...] = ()
 
     @property
     def score(self) -> float:
         return self.cue.weight * self.sentence.weight
+
+    @property
+    def negated(self) -> bool:
+        """Whether every match of a negatable cue in the sentence stands in a negated clause."""
+        if not self.cue.negatable or not self.spans:
+            return False
+        return all(negated_at(self.sentence.text, start, end) for start, end in self.spans)
+
+
+def negated_at(text: str, start: int, end: int) -> bool:
+    """Whether text[start:end] is denied by its clause: a negator a few words before it
+    ("without confidence intervals", "not averaged over seeds") or a denial right after it
+    ("error bars are not shown")."""
+    before = text[:start]
+    breaks = list(C.CLAUSE_BREAK.finditer(before))
+    clause = before[breaks[-1].end() :] if breaks else before
+    if clause.endswith("non-"):
+        return True
+    window = " ".join(re.findall(r"[\w']+", clause)[-C.NEGATION_WINDOW :])
+    if C.NEGATORS.search(window) and not C.NOT_NEGATING.search(window):
+        return True
+    return bool(C.NEGATION_AFTER.match(text[end:]))
 
 
 def split_sentences(text: str) -> list[str]:
@@ -140,12 +183,16 @@ class _Scan:
         starts: list[int] = []
         chunks: list[str] = []
         offset = 0
-        after_references = False
+        after_references = seen_intro = False
         for where, text, page in document.passages():
             zone = _zone(where, after_references)
             if zone == "references":
                 after_references = True
                 continue
+            seen_intro = seen_intro or zone == "intro"
+            if zone == "body" and not seen_intro and (page or 1) <= 2:
+                # Front matter before the introduction (teaser boxes, contribution lists).
+                zone = "intro"
             for sentence in split_sentences(text):
                 self.sentences.append(Sentence(sentence, page, where, zone, ZONE_WEIGHTS[zone]))
                 starts.append(offset)
@@ -171,9 +218,16 @@ class _Scan:
         last = -1
         for match in cue.finditer(self.text, self.lowered):
             index = bisect_right(self._starts, match.start()) - 1
+            base = self._starts[index]
+            span = (match.start() - base, match.end() - base)
             if index != last:
-                found.append(Hit(cue, self.sentences[index], self.text[match.start() : match.end()]))
+                found.append(
+                    Hit(cue, self.sentences[index], self.text[match.start() : match.end()], (span,))
+                )
                 last = index
+            else:
+                previous = found[-1]
+                found[-1] = Hit(cue, previous.sentence, previous.match, (*previous.spans, span))
         self._cache[id(cue)] = found
         return found
 
@@ -183,11 +237,16 @@ class _Scan:
         return sum(1 for h in self.hits(cue) if wanted is None or h.sentence.zone in wanted)
 
 
+def quote_of(sentence: Sentence) -> Evidence:
+    """The sentence as evidence: verbatim (trimmed), its page and the heading it stands under."""
+    section = None if sentence.section == "caption" else sentence.section
+    return Evidence(
+        quote=trim_quote(sentence.text), page=sentence.page, section=section, grounded=True
+    )
+
+
 def evidence(hit: Hit) -> Evidence:
-    section = None if hit.sentence.section in ("title", "abstract", "caption") else hit.sentence.section
-    if hit.sentence.section in ("abstract", "title"):
-        section = hit.sentence.section
-    return Evidence(quote=trim_quote(hit.sentence.text), page=hit.sentence.page, section=section, grounded=True)
+    return quote_of(hit.sentence)
 
 
 def best_evidence(hits: Sequence[Hit], n: int = 2) -> list[Evidence]:
@@ -217,12 +276,148 @@ def confidence_from(value: float, scale: float) -> float:
     return round(0.3 + 0.65 * (1.0 - math.exp(-value / scale)), 2)
 
 
+# --- short noun phrases for the design fields -----------------------------------------------
+_SIZE_UNITS = {"k": 1e3, "m": 1e6, "b": 1e9}
+
+
+def size_value(text: str) -> float:
+    """Parameters in a size such as '1.3B' (0 when there is none)."""
+    m = C.SIZE_VALUE.search(text)
+    return float(m.group(1)) * _SIZE_UNITS[m.group(2).lower()] if m else 0.0
+
+
+def ladder_of(text: str) -> tuple[str, str] | None:
+    """The smallest and largest size of a ladder of models named in `text`."""
+    m = C.LADDER.search(text)
+    if not m:
+        return None
+    sizes = [s.group(0) for s in C.SIZE_VALUE.finditer(m.group("sizes") or m.group("sizes2"))]
+    sizes.sort(key=size_value)
+    return sizes[0], sizes[-1]
+
+
+def with_article(phrase: str) -> str:
+    """'70B model' -> 'a 70B model'; plurals and phrases with a determiner stay as they are."""
+    if re.match(r"(?:an?|the|our)\s", phrase, re.I) or phrase.lower().endswith("s"):
+        return phrase
+    return (
+        "an " if re.match(r"(?:8|11|18|80)\b|(?:8|11|18|80)(?:\.\d)?[MBK]", phrase) else "a "
+    ) + phrase
+
+
+def clean_phrase(text: str, *, subject: bool) -> str | None:
+    """A short noun phrase from a clause: the subject side keeps its end (after the last comma,
+    without 'we use this'), the object side its start (before 'such as', 'because', a comma)."""
+    text = " ".join(text.split()).strip(" \"'\u201c\u201d")
+    if subject:
+        text = text.rsplit(",", 1)[-1]
+        text = C.PHRASE_LEAD.sub("", text.strip(), count=1)
+        copula = C.COPULA.search(text)
+        if copula and is_vague(text[copula.end() :].split()[-1]):
+            text = text[: copula.start()]
+        words = text.split()[-C.MAX_PHRASE_WORDS :]
+    else:
+        end = C.PHRASE_END.search(text)
+        text = text[: end.start()] if end else text
+        words = text.split()[: C.MAX_PHRASE_WORDS]
+    phrase = " ".join(words).strip(" .;:")
+    if not phrase or is_vague(phrase):
+        return None
+    if len(phrase) > 1 and phrase[0].isupper() and not phrase[1].isupper():
+        phrase = phrase[0].lower() + phrase[1:]
+    return phrase
+
+
+def proxy_for(text: str) -> tuple[str, str] | None:
+    """(what was used, what it stands in for) from 'X serves as a proxy for Y' and kin."""
+    for m in C.PROXY_FOR.finditer(text):
+        proxy = clean_phrase(m.group("proxy") or m.group("proxy2") or "", subject=True)
+        target = clean_phrase(m.group("target") or m.group("target2") or "", subject=False)
+        if proxy and target:
+            return proxy, target
+    return None
+
+
+def unshout(phrase: str) -> str:
+    """'LANGUAGE MODELS' (from a small-caps heading) -> 'language models'; acronyms stay,
+    'LLMS' becomes 'LLMs'."""
+    letters = [c for c in phrase if c.isalpha()]
+    if not letters or not all(c.isupper() for c in letters):
+        return phrase
+    words = []
+    for word in phrase.split():
+        if len(word) > 5 and word.isalpha():
+            word = word.lower()
+        elif re.fullmatch(r"[A-Z]{2,4}S", word):
+            word = word[:-1] + "s"
+        words.append(word)
+    return " ".join(words)
+
+
+def lower_title_case(phrase: str) -> str:
+    """'Long-Context Language Models' -> 'long-context language models'; acronyms and
+    mixed-case names (GPT-4, LLaMA) stay."""
+    return " ".join(
+        word.lower() if re.fullmatch(r"[A-Z][a-z]+(?:-[A-Z]?[a-z]+)*", word) else word
+        for word in phrase.split()
+    )
+
+
+def is_vague(phrase: str) -> bool:
+    """Whether a phrase names nothing ('a novel approach', 'our method', 'this paper')."""
+    words = re.findall(r"[\w'-]+", phrase.lower())
+    return all(w in C.VAGUE_WORDS for w in words)
+
+
+def grouped_score(hits: Sequence[Hit]) -> float:
+    """`score` of hits from several cues, each cue capped separately."""
+    by_cue: dict[int, list[Hit]] = {}
+    for hit in hits:
+        by_cue.setdefault(id(hit.cue), []).append(hit)
+    return score(by_cue.values())
+
+
+def boolean_claim(
+    positive: Sequence[Hit], negative: Sequence[Hit], scale: float
+) -> Claim[bool] | None:
+    """True on affirmed positive cues, False on denials (negated positive cues and explicit
+    negative statements), whichever weighs more; None when neither was seen."""
+    affirmed = [h for h in positive if not h.negated]
+    denied = [h for h in positive if h.negated] + [h for h in negative if not h.negated]
+    yes, no = grouped_score(affirmed), grouped_score(denied)
+    if affirmed and yes >= no:
+        conf = confidence_from(yes, scale)
+        return Claim[bool](
+            value=True,
+            evidence=best_evidence(affirmed),
+            confidence=round(max(0.3, conf - 0.2), 2) if denied else conf,
+            note="some sentences also deny it" if denied else None,
+        )
+    if denied:
+        return Claim[bool](
+            value=False,
+            evidence=best_evidence(denied),
+            confidence=round(max(0.5, confidence_from(no, scale)), 2),
+            note="the paper says so" if not affirmed else "denials outweigh the affirming cues",
+        )
+    return None
+
+
 @dataclass
 class _StrategyScore:
     strategy: Strategy
     hits: list[Hit]
     total: float
     headline: float
+
+    @property
+    def lead(self) -> float:
+        """Score in the title and abstract, where the headline claim stands."""
+        by_cue: dict[int, list[Hit]] = {}
+        for hit in self.hits:
+            if hit.sentence.zone in LEAD_ZONES:
+                by_cue.setdefault(id(hit.cue), []).append(hit)
+        return score(by_cue.values())
 
 
 class HeuristicExtractor:
@@ -268,7 +463,6 @@ class HeuristicExtractor:
         sentences = scan.sentences
         if not sentences:
             return False, "no text to read", [], 0.2
-        n = len(sentences)
         neural = scan.count(C.NEURAL)
         experiment = scan.count(C.EXPERIMENT)
         theory = scan.count(C.THEORY)
@@ -279,10 +473,14 @@ class HeuristicExtractor:
         if survey:
             quote = self._first_match(scan, C.SURVEY, ("title", "abstract"))
             return False, "survey, overview or position paper", quote, 0.7
-        if neural < max(5, 0.03 * n):
-            why = f"non-ML paper ({field})" if field_count >= 5 else "no neural-model training or evaluation found"
+        if neural < MIN_NEURAL:
+            why = (
+                f"non-ML paper ({field})"
+                if field_count >= 5
+                else "no neural-model training or evaluation found"
+            )
             return False, why, first, 0.75
-        if experiment < max(8, 0.02 * n) or theory > 1.5 * experiment:
+        if experiment < MIN_EXPERIMENT or theory > 1.5 * experiment:
             return False, "theory without experiments on trained models", first, 0.6
         quote = self._first_match(scan, C.EXPERIMENT, ("abstract", "intro", "body"))
         return True, "empirical study of a change to model training or evaluation", quote, 0.8
@@ -290,8 +488,11 @@ class HeuristicExtractor:
     @staticmethod
     def _first_sentence(scan: _Scan) -> list[Evidence]:
         for sentence in scan.sentences:
-            if sentence.zone in ("abstract", "title", "intro", "body") and len(sentence.text.split()) >= 5:
-                return [evidence(Hit(C.cue("x", 1.0, "first sentence"), sentence, ""))]
+            if (
+                sentence.zone in ("abstract", "title", "intro", "body")
+                and len(sentence.text.split()) >= 5
+            ):
+                return [quote_of(sentence)]
         return []
 
     @staticmethod
@@ -306,9 +507,22 @@ class HeuristicExtractor:
     # --- strategies ------------------------------------------------------------------------
     @staticmethod
     def _strategy_scores(scan: _Scan) -> list[_StrategyScore]:
+        # Ablations in a sentence that says the models are proxies for a larger one (small
+        # models, extrapolation, fitted laws) are proxy-model evidence (codebook rule 1).
+        proxy_sentences = {
+            id(h.sentence)
+            for c in (C.PROXY_SCALE_CONTEXT, *C.STRATEGY_CUES[Strategy.PROXY_MODEL])
+            for h in scan.hits(c)
+        }
+        moved: list[list[Hit]] = []
         result = []
         for strategy, table in C.STRATEGY_CUES.items():
             per_cue = [scan.hits(c) for c in table]
+            if strategy == Strategy.TARGET_EXPERIMENT:
+                moved = [[h for h in hits if id(h.sentence) in proxy_sentences] for hits in per_cue]
+                per_cue = [
+                    [h for h in hits if id(h.sentence) not in proxy_sentences] for hits in per_cue
+                ]
             result.append(
                 _StrategyScore(
                     strategy,
@@ -317,37 +531,63 @@ class HeuristicExtractor:
                     score(per_cue, HEADLINE_ZONES),
                 )
             )
+        proxy = next(s for s in result if s.strategy == Strategy.PROXY_MODEL)
+        if proxy.total > 0:
+            # Only a paper with proxy-model language of its own gains from its ablations.
+            proxy.hits.extend(h for hits in moved for h in hits)
+            proxy.total += score(moved)
+            proxy.headline += score(moved, HEADLINE_ZONES)
         return result
 
     @staticmethod
     def _strategies(design: Design, scores: list[_StrategyScore]) -> None:
-        chosen = [s for s in scores if s.total >= MIN_SCORE[s.strategy]]
-        by_name = {s.strategy: s for s in chosen}
-        target = by_name.get(Strategy.TARGET_EXPERIMENT)
-        others = [s for s in chosen if s.strategy != Strategy.TARGET_EXPERIMENT]
-        # A paper whose headline is a proxy or observational design and whose own
-        # experiments are not announced up front keeps only that design.
-        if target and others:
-            lead = max(others, key=lambda s: s.headline)
-            if lead.headline >= 2 * max(target.headline, 1.0) and lead.total >= target.total:
-                chosen.remove(target)
-        if not chosen:
-            # An in-scope paper reports some experiment; without any design cue the
-            # controlled comparison is the weakest assumption, with low confidence.
-            fallback = next(s for s in scores if s.strategy == Strategy.TARGET_EXPERIMENT)
-            chosen = [fallback]
+        by_name = {s.strategy: s for s in scores}
+        target = by_name[Strategy.TARGET_EXPERIMENT]
+        # The main claims stand in the abstract and introduction, so a design that is never
+        # mentioned there (only in a side experiment) is not one they rest on.
+        others = [
+            s
+            for s in scores
+            if s.strategy != Strategy.TARGET_EXPERIMENT
+            and s.total >= MIN_SCORE[s.strategy]
+            and s.headline >= MIN_HEADLINE
+        ]
+        chosen = list(others)
+        # An in-scope empirical paper runs its own controlled comparisons, unless its title
+        # names a proxy or observational design and the abstract/introduction announce no
+        # ablations of their own.
+        titled = any(h.sentence.zone == "title" for s in others for h in s.hits)
+        if not titled or target.headline >= TARGET_HEADLINE:
+            chosen.append(target)
         for s in chosen:
+            strong = s.total >= MIN_SCORE[s.strategy]
             design.strategies.append(
                 StrategyUse(
                     strategy=s.strategy,
                     evidence=best_evidence(s.hits),
                     confidence=confidence_from(s.total, 2 * MIN_SCORE[s.strategy])
-                    if s.total >= MIN_SCORE[s.strategy]
+                    if strong
                     else 0.3,
                 )
             )
-        primary = max(chosen, key=lambda s: (s.headline + 0.3 * s.total, -list(Strategy).index(s.strategy)))
-        design.primary_strategy = primary.strategy
+        design.primary_strategy = HeuristicExtractor._primary(chosen, target)
+
+    @staticmethod
+    def _primary(chosen: list[_StrategyScore], target: _StrategyScore) -> Strategy:
+        """A design named in the title leads; otherwise the authors' own controlled
+        experiment (the gold labels read a proxy or observational part beside ablations as
+        secondary); otherwise the best-announced design."""
+        others = [s for s in chosen if s.strategy != target.strategy]
+        titled = [s for s in others if any(h.sentence.zone == "title" for h in s.hits)]
+        if titled:
+            return max(titled, key=lambda s: s.total).strategy
+        proxy = next((s for s in others if s.strategy == Strategy.PROXY_MODEL), None)
+        if proxy is not None and proxy.lead >= PROXY_LEAD and proxy.lead > 2 * target.lead:
+            # The abstract's headline claim is an extrapolation from the proxies.
+            return proxy.strategy
+        if target in chosen:
+            return target.strategy
+        return max(chosen, key=lambda s: s.headline + 0.3 * s.total).strategy
 
     # --- treatment, outcome, recipe --------------------------------------------------------
     def _phrases(self, design: Design, scan: _Scan) -> None:
@@ -355,24 +595,28 @@ class HeuristicExtractor:
         treatment = outcome = None
         for sentence in headline:
             m = C.EFFECT_OF.search(sentence.text)
-            if m:
+            if m and not is_vague(m.group("treatment")):
                 treatment = (m.group("treatment").strip(), sentence)
-                outcome = (m.group("outcome").strip(), sentence)
+                found = m.group("outcome").strip()
+                if not is_vague(found) and len(found.split()) <= MAX_OUTCOME_WORDS:
+                    outcome = (found, sentence)
                 break
         if treatment is None:
             for sentence in headline:
                 m = C.WE_PROPOSE.search(sentence.text)
                 if m:
-                    treatment = (m.group("treatment").strip(), sentence)
-                    break
+                    phrase = self._named(m.group("treatment"), sentence.text[m.end() :])
+                    if phrase:
+                        treatment = (phrase, sentence)
+                        break
         if treatment is None:
-            for sentence in scan.sentences:
-                if sentence.zone == "title" and 2 <= len(sentence.text.split()) <= 20:
-                    treatment = (sentence.text.strip(), sentence)
+            treatment = self._title_name(scan)
         if treatment:
-            design.treatment = self._phrase_claim(treatment, 0.5)
+            design.treatment = self._phrase_claim(treatment, 0.5, name=True)
         else:
-            design.treatment = Claim[str](note="not detected: no 'effect of', 'we propose' or title phrase")
+            design.treatment = Claim[str](
+                note="not detected: no 'effect of', 'we propose' or title phrase"
+            )
         kind = None
         if outcome is None:
             outcome, kind = self._outcome_from_metrics(scan)
@@ -383,13 +627,24 @@ class HeuristicExtractor:
             design.outcome = Claim[str](note="not detected: no outcome measure named")
         if kind is not None:
             design.outcome_kind = Claim[OutcomeKind](
-                value=kind, evidence=design.outcome.evidence, confidence=0.5, note="from the outcome phrase"
+                value=kind,
+                evidence=design.outcome.evidence,
+                confidence=0.5,
+                note="from the outcome phrase",
             )
+        scaled = (
+            self._target_scale(scan) if Strategy.PROXY_MODEL in design.strategy_names() else None
+        )
         recipe = self._recipe(scan)
-        if recipe:
+        if scaled:
+            design.target_recipe = self._phrase_claim(scaled, 0.5)
+            design.target_recipe.note = SCALE_NOTE
+        elif recipe:
             design.target_recipe = self._phrase_claim(recipe, 0.45)
         else:
-            design.target_recipe = Claim[str](note="not detected: no model family named in the headline")
+            design.target_recipe = Claim[str](
+                note="not detected: no model family named in the headline"
+            )
         if design.treatment.value and design.outcome.value:
             rq = f"effect of {design.treatment.value} on {design.outcome.value}"
             if design.target_recipe.value:
@@ -397,13 +652,49 @@ class HeuristicExtractor:
             design.research_question = rq
 
     @staticmethod
-    def _phrase_claim(found: tuple[str, Sentence], conf: float) -> Claim[str]:
-        phrase, sentence = found
-        hit = Hit(C.cue("x", 1.0, "phrase"), sentence, phrase)
-        return Claim[str](value=phrase[:160], evidence=[evidence(hit)], confidence=conf)
+    def _named(phrase: str, rest: str) -> str | None:
+        """The proposal's name ('a new method called X' -> 'X'), the phrase itself when it
+        names something, None when it is only 'a novel approach'."""
+        for text in (phrase, rest[:120]):
+            m = C.NAMED.search(text)
+            if m and not is_vague(m.group("name")):
+                return m.group("name").strip()
+        # "a novel approach, Name (Acronym), which ...": the capitalised appositive.
+        m = re.match(
+            r",\s+(?:namely\s+|i\.e\.\s+)?(?P<name>[A-Z][^,;:.()]{1,60}?)\s*(?:\(|,)", rest
+        )
+        if is_vague(phrase) and m and not is_vague(m.group("name")):
+            return m.group("name").strip()
+        # "a powerful new mechanism \u2013 Name": the name after the dash.
+        parts = [p for p in re.split(r"\s[\u2013\u2014-]\s", phrase) if p.strip()]
+        if len(parts) > 1 and not is_vague(parts[-1]):
+            return parts[-1].strip()
+        return None if is_vague(phrase) else phrase.strip()
 
     @staticmethod
-    def _outcome_from_metrics(scan: _Scan) -> tuple[tuple[str, Sentence] | None, OutcomeKind | None]:
+    def _title_name(scan: _Scan) -> tuple[str, Sentence] | None:
+        """A name the title opens with: 'Name: what it does'."""
+        for sentence in scan.sentences:
+            if sentence.zone != "title":
+                continue
+            m = TITLE_NAME.match(sentence.text.strip())
+            if m and not is_vague(m.group("name")):
+                return m.group("name").strip(), sentence
+        return None
+
+    @staticmethod
+    def _phrase_claim(
+        found: tuple[str, Sentence], conf: float, *, name: bool = False
+    ) -> Claim[str]:
+        """A phrase claim; all-caps headings are lower-cased unless the phrase is a name."""
+        phrase, sentence = found
+        value = phrase if name else lower_title_case(unshout(phrase))
+        return Claim[str](value=value[:160], evidence=[quote_of(sentence)], confidence=conf)
+
+    @staticmethod
+    def _outcome_from_metrics(
+        scan: _Scan,
+    ) -> tuple[tuple[str, Sentence] | None, OutcomeKind | None]:
         best: tuple[float, Hit, OutcomeKind] | None = None
         for table_cue, kind in C.OUTCOME_CUES:
             hits = scan.hits(table_cue)
@@ -420,6 +711,33 @@ class HeuristicExtractor:
             if table_cue.pattern.search(phrase):
                 return kind
         return None
+
+    @staticmethod
+    def _target_scale(scan: _Scan) -> tuple[str, Sentence] | None:
+        """'a 70B model': the size the headline names that lies above the trained ladder."""
+        ladder_top = max(
+            (
+                size_value(ladder[1])
+                for s in scan.sentences
+                if s.zone != "related" and (ladder := ladder_of(s.text))
+            ),
+            default=0.0,
+        )
+        found: dict[float, tuple[float, str, Sentence]] = {}
+        for sentence in scan.sentences:
+            if sentence.zone not in HEADLINE_ZONES:
+                continue
+            for m in C.SCALED_MODEL.finditer(sentence.text):
+                size = size_value(m.group("size"))
+                if ladder_top and size <= ladder_top:
+                    continue
+                weight, phrase, first = found.get(size, (0.0, m.group(0), sentence))
+                found[size] = (weight + sentence.weight, phrase, first)
+        if not found or not ladder_top:
+            return None
+        size = max(found, key=lambda k: (found[k][0], k))
+        _, phrase, sentence = found[size]
+        return with_article(phrase), sentence
 
     @staticmethod
     def _recipe(scan: _Scan) -> tuple[str, Sentence] | None:
@@ -448,44 +766,67 @@ class HeuristicExtractor:
             if hits:
                 ident = Identification(method)
                 uses[ident] = IdentificationUse(
-                    method=ident, evidence=best_evidence(hits, 1), confidence=confidence_from(score([hits]), 2.0)
+                    method=ident,
+                    evidence=best_evidence(hits, 1),
+                    confidence=confidence_from(score([hits]), 2.0),
                 )
         by_strategy = {u.strategy: u for u in design.strategies}
         implied = (
             (Strategy.TARGET_EXPERIMENT, Identification.RANDOMIZED),
             (Strategy.PROXY_MODEL, Identification.RANDOMIZED),
+            (Strategy.PROXY_TREATMENT, Identification.RANDOMIZED),
             (Strategy.THEORETICAL_CONTROL, Identification.ANALYTICAL),
         )
         for strategy, ident in implied:
             if strategy in by_strategy and ident not in uses:
                 use = by_strategy[strategy]
                 uses[ident] = IdentificationUse(
-                    method=ident, evidence=use.evidence[:1], confidence=round(0.8 * use.confidence, 2)
+                    method=ident,
+                    evidence=use.evidence[:1],
+                    confidence=round(0.8 * use.confidence, 2),
                 )
         if Strategy.OBSERVATIONAL in by_strategy and not uses.keys() & {
-            Identification.DID, Identification.RDD, Identification.ADJUSTMENT, Identification.IV
+            Identification.DID,
+            Identification.RDD,
+            Identification.ADJUSTMENT,
+            Identification.IV,
         }:
             use = by_strategy[Strategy.OBSERVATIONAL]
             uses[Identification.ASSOCIATION] = IdentificationUse(
-                method=Identification.ASSOCIATION, evidence=use.evidence[:1], confidence=round(0.8 * use.confidence, 2)
+                method=Identification.ASSOCIATION,
+                evidence=use.evidence[:1],
+                confidence=round(0.8 * use.confidence, 2),
+            )
+        if not uses and Strategy.PROXY_OUTCOME in by_strategy:
+            # A proxy outcome studied on its own is read through its agreement with the target.
+            use = by_strategy[Strategy.PROXY_OUTCOME]
+            uses[Identification.ASSOCIATION] = IdentificationUse(
+                method=Identification.ASSOCIATION,
+                evidence=use.evidence[:1],
+                confidence=round(0.6 * use.confidence, 2),
             )
         design.identification = list(uses.values())
 
     # --- repeated runs ---------------------------------------------------------------------
     @staticmethod
     def _repeated_runs(design: Design, scan: _Scan) -> None:
-        hits = [
-            h for c in C.REPEATED_RUN_CUES for h in scan.hits(c) if h.sentence.zone not in ("related", "appendix")
-        ]
-        if hits:
-            design.repeated_runs = Claim[bool](
-                value=True, evidence=best_evidence(hits), confidence=confidence_from(score([hits]), 2.0)
-            )
+        def read(table: tuple[Cue, ...]) -> list[Hit]:
+            return [
+                h
+                for c in table
+                for h in scan.hits(c)
+                if h.sentence.zone not in ("related", "appendix")
+            ]
+
+        claim = boolean_claim(read(C.REPEATED_RUN_CUES), read(C.SINGLE_RUN_CUES), 2.0)
+        if claim is not None:
+            design.repeated_runs = claim
         else:
             design.repeated_runs = Claim[bool](
                 value=False,
                 confidence=0.4,
-                note="no cue of seeds, averaged runs, error bars, intervals or significance tests was found",
+                note="no cue of seeds, averaged runs, error bars, intervals or significance "
+                "tests was found",
             )
 
     # --- observational fields -----------------------------------------------------------------
@@ -495,15 +836,20 @@ class HeuristicExtractor:
             return
         best: tuple[float, int, Sentence] | None = None
         for m in C.N_MODELS.finditer(scan.text):
-            index = bisect_right(scan._starts, m.start()) - 1
-            sentence = scan.sentences[index]
+            sentence = scan.sentence_at(m.start())
             raw = m.group("n").lower()
             value = int(raw) if raw.isdigit() else C.NUMBER_WORDS.get(raw)
-            if value and value > 1 and sentence.weight >= 1.0 and (best is None or sentence.weight > best[0]):
+            if (
+                value
+                and value > 1
+                and sentence.weight >= 1.0
+                and (best is None or sentence.weight > best[0])
+            ):
                 best = (sentence.weight, value, sentence)
         if best:
-            hit = Hit(C.cue("x", 1.0, "n models"), best[2], "")
-            design.n_models = Claim[int](value=best[1], evidence=[evidence(hit)], confidence=0.55)
+            design.n_models = Claim[int](
+                value=best[1], evidence=[quote_of(best[2])], confidence=0.55
+            )
         else:
             design.n_models = Claim[int](note="not detected: no count of evaluated models stated")
 
@@ -511,37 +857,94 @@ class HeuristicExtractor:
     @staticmethod
     def _proxies(design: Design, scan: _Scan) -> None:
         kinds = {
-            Strategy.PROXY_MODEL: (ProxyKind.MODEL, "models at the target scale"),
-            Strategy.PROXY_TREATMENT: (ProxyKind.TREATMENT, "pre-training exposure or removal"),
-            Strategy.PROXY_OUTCOME: (ProxyKind.OUTCOME, "the outcome the question asks about"),
+            Strategy.PROXY_MODEL: ProxyKind.MODEL,
+            Strategy.PROXY_TREATMENT: ProxyKind.TREATMENT,
+            Strategy.PROXY_OUTCOME: ProxyKind.OUTCOME,
         }
         validated: list[Hit] = []
+        not_validated = [
+            h
+            for c in C.TARGET_NOT_VALIDATED_CUES
+            for h in scan.hits(c)
+            if h.sentence.zone != "related"
+        ]
         any_proxy = False
         for use in design.strategies:
             if use.strategy not in kinds:
                 continue
             any_proxy = True
-            kind, target = kinds[use.strategy]
-            hits = [h for c in C.STRATEGY_CUES[use.strategy] for h in scan.hits(c) if h.sentence.zone != "related"]
+            kind = kinds[use.strategy]
+            hits = [
+                h
+                for c in C.STRATEGY_CUES[use.strategy]
+                for h in scan.hits(c)
+                if h.sentence.zone != "related"
+            ]
             if hits:
-                top = max(hits, key=lambda h: h.score)
-                design.proxies.append(
-                    Proxy(kind=kind, target=target, proxy=top.match, evidence=[evidence(top)], confidence=use.confidence)
-                )
+                found = HeuristicExtractor._proxy_phrase(design, scan, kind, hits)
+                if found is not None:
+                    proxy, target, sentence = found
+                    design.proxies.append(
+                        Proxy(
+                            kind=kind,
+                            target=target,
+                            proxy=proxy,
+                            evidence=[quote_of(sentence)],
+                            confidence=use.confidence,
+                        )
+                    )
             for c in C.TARGET_VALIDATION_CUES.get(use.strategy, ()):
                 validated.extend(h for h in scan.hits(c) if h.sentence.zone not in ("related",))
             if use.strategy == Strategy.PROXY_TREATMENT:
                 HeuristicExtractor._treatment_proxy_kind(design, scan)
         if not any_proxy:
             return
-        if validated:
-            design.target_validation = Claim[bool](
-                value=True, evidence=best_evidence(validated), confidence=confidence_from(score([validated]), 3.0)
-            )
+        claim = boolean_claim(validated, not_validated, 3.0)
+        if claim is not None:
+            design.target_validation = claim
         else:
             design.target_validation = Claim[bool](
-                value=False, confidence=0.35, note="no cue that the proxy was checked against the target was found"
+                value=False,
+                confidence=0.35,
+                note="no cue that the proxy was checked against the target was found",
             )
+
+    @staticmethod
+    def _proxy_phrase(
+        design: Design, scan: _Scan, kind: ProxyKind, hits: list[Hit]
+    ) -> tuple[str, str | None, Sentence] | None:
+        """What was used and what it stands in for, as short noun phrases the threat
+        explanations can slot in, and the sentence that says so."""
+        ranked = sorted(hits, key=lambda h: -h.score)
+        sentences = list(dict.fromkeys(h.sentence for h in ranked))
+        if kind == ProxyKind.MODEL:
+            target = design.target_recipe.value if design.target_recipe.note == SCALE_NOTE else None
+            target = target or "larger models"
+            for sentence in sentences:
+                ladder = ladder_of(sentence.text)
+                if ladder:
+                    return f"models of {ladder[0]} to {ladder[1]} parameters", target, sentence
+            for sentence in sentences:
+                m = C.SMALL_MODELS.search(sentence.text)
+                if m:
+                    return m.group(0).lower(), target, sentence
+            labelled = [h for h in ranked if h.cue.label]
+            if labelled:
+                return labelled[0].cue.label, target, labelled[0].sentence
+            return "smaller models", target, ranked[0].sentence
+        # Treatment and outcome proxies: "X serves as a proxy for Y" and kin, first in the
+        # sentences that carry the strategy's cues, then anywhere outside related work.
+        wanted = C.OUTCOME_TARGET if kind == ProxyKind.OUTCOME else C.TREATMENT_TARGET
+        others = [s for s in scan.sentences if s.zone not in ("related", "appendix")]
+        for sentence in [*sentences, *others]:
+            found = proxy_for(sentence.text)
+            if found and wanted.search(found[1]):
+                return found[0], found[1], sentence
+        labelled = [h for h in ranked if h.cue.label]
+        if labelled:
+            top = labelled[0]
+            return top.cue.label, None, top.sentence
+        return None
 
     @staticmethod
     def _treatment_proxy_kind(design: Design, scan: _Scan) -> None:
@@ -553,7 +956,9 @@ class HeuristicExtractor:
                 best = (value, hits, kind)
         if best:
             design.treatment_proxy_kind = Claim[TreatmentProxyKind](
-                value=best[2], evidence=best_evidence(best[1], 1), confidence=confidence_from(best[0], 3.0)
+                value=best[2],
+                evidence=best_evidence(best[1], 1),
+                confidence=confidence_from(best[0], 3.0),
             )
 
     # --- rule-facing detail flags --------------------------------------------------------
@@ -564,8 +969,6 @@ class HeuristicExtractor:
             if not present.intersection(requires):
                 continue
             hits = [h for c in table for h in scan.hits(c) if h.sentence.zone not in ("related",)]
-            if hits:
-                claim = Claim[bool](
-                    value=True, evidence=best_evidence(hits), confidence=confidence_from(score([hits]), 2.0)
-                )
+            claim = boolean_claim(hits, (), 2.0)
+            if claim is not None:
                 setattr(design, name, claim)

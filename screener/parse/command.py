@@ -28,10 +28,13 @@ def add_parse_command(subparsers: Any) -> argparse.ArgumentParser:
         description="Parse each PDF and print its title, authors, abstract, sections with "
         "page numbers, captions, references and parser warnings.",
     )
-    command.add_argument("papers", nargs="+", type=Path, metavar="PAPER.pdf")
+    command.add_argument("papers", nargs="+", type=Path, metavar="PAPER.pdf", help="PDFs to parse")
     command.add_argument("--parser", choices=sorted(PARSERS), default=None, help="default: pymupdf")
     command.add_argument(
-        "--grobid-url", default=None, help="GROBID service URL (or SCREENER_GROBID_URL)"
+        "--grobid-url",
+        default=None,
+        metavar="URL",
+        help="GROBID service URL (or SCREENER_GROBID_URL; default http://localhost:8070)",
     )
     command.add_argument(
         "--no-fallback",

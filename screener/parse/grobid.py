@@ -12,6 +12,7 @@ When GROBID cannot be reached (or keeps failing) the paper is parsed with PyMuPD
 from __future__ import annotations
 
 import hashlib
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,6 +51,13 @@ class GrobidParser:
     name: str = field(default="grobid", init=False)
     _down: tuple[float, str] | None = field(default=None, init=False, repr=False)
 
+    def __post_init__(self) -> None:
+        self.url = self.url.rstrip("/")
+        if not self.url.startswith(("http://", "https://")):
+            raise ScreenerError(
+                f"GROBID URL {_shown(self.url)!r} must start with http:// or https://"
+            )
+
     @classmethod
     def from_settings(cls, settings: Any, *, no_fallback: bool | None = None) -> GrobidParser:
         """Build from `Settings` (`grobid_url`, `grobid_timeout_s`, `max_pdf_mb`).
@@ -60,7 +68,7 @@ class GrobidParser:
         if no_fallback is None:
             no_fallback = bool(getattr(settings, "grobid_no_fallback", False))
         return cls(
-            url=(settings.grobid_url or DEFAULT_URL).rstrip("/"),
+            url=settings.grobid_url or DEFAULT_URL,
             timeout_s=float(settings.grobid_timeout_s),
             attempts=int(getattr(settings, "grobid_attempts", DEFAULT_ATTEMPTS)),
             backoff_s=float(getattr(settings, "grobid_backoff_s", DEFAULT_BACKOFF_S)),
@@ -124,7 +132,7 @@ class GrobidParser:
                 return None  # busy: GROBID's own signal to come back later
             if response.status_code != 200 or not response.content:
                 raise GrobidUnavailable(
-                    f"GROBID at {self.url} could not process the paper "
+                    f"GROBID at {_shown(self.url)} could not process the paper "
                     f"(HTTP {response.status_code})"
                 )
             return response.content
@@ -152,7 +160,9 @@ class GrobidParser:
             if body is not None:
                 return body
             reason = f"{what} answered busy or not alive"
-        raise GrobidUnavailable(f"unreachable at {self.url}: {reason} ({self.attempts} attempts)")
+        raise GrobidUnavailable(
+            f"unreachable at {_shown(self.url)}: {reason} ({self.attempts} attempts)"
+        )
 
     # --- fallback -----------------------------------------------------------------------------
 
@@ -197,6 +207,11 @@ def _page_count(pdf: bytes) -> int | None:
             return document.page_count
     except Exception:  # noqa: BLE001 - any PyMuPDF failure just means "count unknown"
         return None
+
+
+def _shown(url: str) -> str:
+    """The URL as it may appear in messages and records: without any user:password part."""
+    return re.sub(r"//[^/@]*@", "//", url)
 
 
 def _describe(error: httpx.TransportError) -> str:

@@ -3,7 +3,8 @@
 The work is line-based: every page gives horizontal text lines with font size and weight;
 margins, running headers/footers, page and line numbers are dropped; columns are detected per
 page to put lines in reading order; lines are then grouped into headings and paragraphs.
-Only `get_text("dict")` without images is used, which keeps a paper well under 100 ms.
+Only `get_text("dict")` without images is read, and the per-line Python work is kept small:
+the layout heuristics add about 40% to MuPDF's own extraction time.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import math
 import re
 import statistics
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,12 @@ import pymupdf
 
 from screener.document import Caption, Document, Paragraph, Reference, Section
 from screener.errors import InputError
-from screener.parse.text import clean, join_lines, normalize_chars, vocabulary
+from screener.parse.text import clean, join_lines, vocabulary
+
+# Damaged files are reported through InputError; MuPDF's own console messages would only
+# add noise to the CLI's output.
+pymupdf.TOOLS.mupdf_display_errors(False)
+pymupdf.TOOLS.mupdf_display_warnings(False)
 
 # Images are never decoded, ligatures are expanded by MuPDF itself.
 _FLAGS = (pymupdf.TEXTFLAGS_TEXT & ~pymupdf.TEXT_PRESERVE_LIGATURES) | pymupdf.TEXT_MEDIABOX_CLIP
@@ -33,6 +39,9 @@ _PAGE_NUMBER = re.compile(
 _LETTERS = re.compile(r"[^\W\d_]")
 # A heading starts with a number, a capital letter or "Appendix".
 _HEAD_START = re.compile(r"^(?:\d|[A-Z]|[IVX]+\.)")
+_LOOKS_LIKE_HEADING = re.compile(
+    r"^(\d+(\.\d+)*\.?\s|abstract$|introduction$|contents$|references$)", re.I
+)
 _DIGITS = re.compile(r"^\d{1,4}$")
 _NUMBERED = re.compile(r"^((?:\d{1,2}|[A-Z])(?:\.\d{1,2}){0,3}|[IVX]{1,5})(\.?)\s+(\S.*)$")
 _APPENDIX_PREFIX = re.compile(r"^(?:appendix|appendices)\b[\s:.]*", re.I)
@@ -82,6 +91,7 @@ class Line:
     size: float
     bold: bool
     col: int = 0  # 0 full width / single column, 1 left, 2 right
+    lead: bool = False  # the first span is bold ("Figure 1" set in bold before the caption)
 
     @property
     def mid(self) -> float:
@@ -99,7 +109,6 @@ class Block:
     level: int = 1
     size: float = 0.0
     footnote: bool = False
-    extra: list[Line] = field(default_factory=list)
 
     @property
     def page(self) -> int:
@@ -122,8 +131,10 @@ class PyMuPDFParser:
         path = Path(path)
         data = _read_bytes(path, self.max_pdf_mb)
         doc = _open(path, data)
+        # MuPDF rebuilds a damaged cross-reference table silently; read the flag before pages.
+        repaired = bool(doc.is_repaired)
         try:
-            return _parse_open(path, data, doc)
+            return _parse_open(path, data, doc, repaired)
         except InputError:
             raise
         except Exception as exc:  # a broken file must never escape as a raw library error
@@ -154,8 +165,7 @@ def _read_bytes(path: Path, max_mb: float | None) -> bytes:
         raise InputError(source, "empty file")
     head = data[:1024]
     if b"%PDF-" not in head:
-        shown = data[:8].decode("latin-1").encode("unicode_escape").decode("ascii")
-        raise InputError(source, f"not a PDF (starts with {shown!r})")
+        raise InputError(source, f"not a PDF (starts with {repr(data[:8])[1:]})")
     return data
 
 
@@ -208,21 +218,26 @@ def _page_lines(page: pymupdf.Page, number: int) -> tuple[list[Line], bool]:
             pieces = []
             sizes: dict[float, int] = {}
             bold_chars = chars = 0
+            lead_bold: bool | None = None
             for span in line["spans"]:
                 text = span["text"]
-                n = len(text.strip())
-                if not n:
+                if text.isspace() or not text:
                     pieces.append(" ")
                     continue
-                bold, icon = _font_kind(span["font"])
-                if icon:
-                    continue
+                font = span["font"]
+                kind = _FONT_KIND.get(font) or _font_kind(font)
+                if kind[1]:
+                    continue  # icon fonts (logos before titles)
                 pieces.append(text)
+                n = len(text)
                 chars += n
-                size = round(span["size"], 1)
+                size = span["size"]
                 sizes[size] = sizes.get(size, 0) + n
-                if bold or span["flags"] & 16:
+                bold = bool(kind[0] or span["flags"] & 16)
+                if bold:
                     bold_chars += n
+                if lead_bold is None:
+                    lead_bold = bold
             if not chars:
                 continue
             text = clean("".join(pieces))
@@ -237,11 +252,14 @@ def _page_lines(page: pymupdf.Page, number: int) -> tuple[list[Line], bool]:
                     x1,
                     y1,
                     text,
-                    max(sizes, key=sizes.__getitem__),
+                    round(max(sizes, key=sizes.__getitem__), 1),
                     bold_chars >= 0.85 * chars,
+                    0,
+                    bool(lead_bold),
                 )
             )
-    return out, bool(page.get_images(full=False))
+    # Images matter only for telling a scan from an empty page; listing them costs time.
+    return out, not out and bool(page.get_images(full=False))
 
 
 def _body_size(pages: list[list[Line]]) -> float:
@@ -250,6 +268,18 @@ def _body_size(pages: list[list[Line]]) -> float:
         for line in lines:
             weights[round(line.size * 2) / 2] += len(line.text)
     return weights.most_common(1)[0][0] if weights else 10.0
+
+
+def _neighbour(line: Line, lines: list[Line]) -> Line | None:
+    """Another line on the same baseline just right of this one (e.g. "3" + "Subword ...")."""
+    for other in lines:
+        if (
+            other is not line
+            and abs(other.mid - line.mid) < 3
+            and 0 <= other.x0 - line.x1 < 4 * line.size
+        ):
+            return other
+    return None
 
 
 def _drop_furniture(pages: list[list[Line]], heights: list[float], widths: list[float]) -> None:
@@ -261,7 +291,7 @@ def _drop_furniture(pages: list[list[Line]], heights: list[float], widths: list[
         return (round(line.y0 / 6), re.sub(r"\d+", "#", line.text.lower()))
 
     def in_band(line: Line, height: float) -> bool:
-        return line.y1 < 0.11 * height or line.y0 > 0.89 * height
+        return line.y1 < 0.13 * height or line.y0 > 0.9 * height
 
     for lines, height in zip(pages, heights, strict=True):
         seen = {key(line) for line in lines if in_band(line, height)}
@@ -272,8 +302,14 @@ def _drop_furniture(pages: list[list[Line]], heights: list[float], widths: list[
         kept = []
         for line in lines:
             band = in_band(line, height)
-            if band and (key(line) in repeated or _PAGE_NUMBER.match(line.text)):
+            if band and key(line) in repeated:
                 continue
+            if band and _PAGE_NUMBER.match(line.text):
+                # A number with body text beside it is a section number, not a folio; beside
+                # a running header it is the folio.
+                beside = _neighbour(line, lines)
+                if beside is None or (in_band(beside, height) and key(beside) in repeated):
+                    continue
             if _DIGITS.match(line.text) and (line.x1 < 0.1 * width or line.x0 > 0.9 * width):
                 continue  # review-copy line numbers in the margins
             kept.append(line)
@@ -284,37 +320,48 @@ def _drop_furniture(pages: list[list[Line]], heights: list[float], widths: list[
 
 
 def _merge_row(lines: list[Line]) -> list[Line]:
-    """Merge pieces printed on the same baseline (section number + title, split titles)."""
+    """Merge pieces printed on the same baseline (section number + title, split titles,
+    reference labels set in a margin column), left to right."""
     lines.sort(key=lambda ln: (ln.y0, ln.x0))
     out: list[Line] = []
+    row: list[Line] = []
     for line in lines:
-        if out:
-            prev = out[-1]
-            tol = 0.5 * max(min(prev.size, line.size), 4.0)
-            if (
-                abs(prev.mid - line.mid) < tol
-                and line.x0 >= prev.x1 - 1
-                and line.x0 - prev.x1 < 6 * prev.size
-            ):
-                gap_text = (
-                    " "
-                    if line.x0 - prev.x1 > 0.1 * prev.size or not prev.text[-1].isalnum()
-                    else ""
-                )
-                main = prev if len(prev.text) >= len(line.text) else line
-                out[-1] = Line(
-                    prev.page,
-                    prev.x0,
-                    min(prev.y0, line.y0),
-                    line.x1,
-                    max(prev.y1, line.y1),
-                    prev.text + (gap_text or " ") + line.text,
-                    main.size,
-                    prev.bold and line.bold,
-                    prev.col,
-                )
+        if row:
+            head = row[0]
+            tol = 0.5 * max(min(head.size, line.size), 4.0)
+            if abs(head.mid - line.mid) < tol:
+                row.append(line)
                 continue
-        out.append(line)
+            out += _join_row(row)
+        row = [line]
+    if row:
+        out += _join_row(row)
+    return out
+
+
+def _join_row(row: list[Line]) -> list[Line]:
+    if len(row) == 1:
+        return row
+    row.sort(key=lambda ln: ln.x0)
+    out = [row[0]]
+    for line in row[1:]:
+        prev = out[-1]
+        if line.x0 >= prev.x1 - 1 and line.x0 - prev.x1 < 6 * prev.size:
+            main = prev if len(prev.text) >= len(line.text) else line
+            out[-1] = Line(
+                prev.page,
+                prev.x0,
+                min(prev.y0, line.y0),
+                line.x1,
+                max(prev.y1, line.y1),
+                f"{prev.text} {line.text}",
+                main.size,
+                prev.bold and line.bold,
+                prev.col,
+                prev.lead,
+            )
+        else:
+            out.append(line)
     return out
 
 
@@ -332,7 +379,8 @@ def _order_page(lines: list[Line], width: float) -> list[Line]:
     if not two:
         return _merge_row(lines)
     for line in lines:
-        line.col = 1 if line.x1 < mid + 8 else 2 if line.x0 > mid - 8 else 0
+        # By edges, not centre: a section number sitting just right of the gutter is right.
+        line.col = 2 if line.x0 > mid - 8 else 1 if line.x1 < mid + 8 else 0
     lines.sort(key=lambda ln: (ln.y0, ln.x0))
     out: list[Line] = []
     left: list[Line] = []
@@ -367,6 +415,7 @@ def _merge_row_full(lines: list[Line]) -> list[Line]:
                     prev.size,
                     prev.bold and line.bold,
                     0,
+                    prev.lead,
                 )
                 continue
         out.append(line)
@@ -376,7 +425,9 @@ def _merge_row_full(lines: list[Line]) -> list[Line]:
 # --------------------------------------------------------------------------- title and front matter
 
 
-def _find_title(lines: list[Line], height: float, meta_title: str) -> tuple[str | None, list[Line]]:
+def _find_title(
+    lines: list[Line], height: float, meta_title: str, vocab: set[str], body: float
+) -> tuple[str | None, list[Line]]:
     """The largest text near the top of page 1 (1-3 lines), else a real-looking metadata title."""
     candidates = [
         ln
@@ -384,6 +435,7 @@ def _find_title(lines: list[Line], height: float, meta_title: str) -> tuple[str 
         if ln.y0 < 0.55 * height
         and sum(ch.isalpha() for ch in ln.text) >= 3
         and not _BANNER.match(ln.text)
+        and not _LOOKS_LIKE_HEADING.match(ln.text)
         and ln.size >= 6
     ]
     if candidates:
@@ -398,8 +450,14 @@ def _find_title(lines: list[Line], height: float, meta_title: str) -> tuple[str 
                     break
             elif chosen:
                 break
-        text = _tidy_title(" ".join(ln.text for ln in chosen))
-        if len(text) >= 4 and not text.lower().startswith(("abstract", "contents")):
+        text = _tidy_title(join_lines([ln.text for ln in chosen], vocab))
+        # A title stands out: larger than the body, or bold / capitals at body size.
+        stands_out = top >= body + 0.9 or all(ln.bold or ln.text.isupper() for ln in chosen)
+        if (
+            stands_out
+            and 4 <= len(text) <= 300
+            and not text.lower().startswith(("abstract", "contents"))
+        ):
             return text, chosen
     if _real_meta_title(meta_title):
         return clean(meta_title), []
@@ -407,7 +465,6 @@ def _find_title(lines: list[Line], height: float, meta_title: str) -> tuple[str 
 
 
 def _tidy_title(text: str) -> str:
-    text = join_lines([text])
     text = re.sub(r"\s*[∗*†‡⋆§¶♠♢♣♥★✝]+(\s*[,\d]*[∗*†‡⋆§¶]*)*$", "", text)
     return text.strip(_TITLE_MARKS)
 
@@ -425,27 +482,24 @@ def _real_meta_title(title: str) -> bool:
 
 
 def _find_authors(front: list[Line], title_lines: list[Line]) -> tuple[str, ...]:
-    """Names in the lines right after the title, before affiliations and e-mails."""
+    """Names in the lines right after the title, skipping affiliations and e-mails."""
     if not title_lines:
         return ()
-    below = [ln for ln in front if ln.y0 >= title_lines[-1].y1 - 1 and ln not in title_lines]
+    below = [ln for ln in front if ln.y0 >= title_lines[-1].y1 - 1][:30]
+    if any(ln.bold for ln in below):
+        below = [ln for ln in below if ln.bold]  # most templates set names in bold
     names: list[str] = []
-    for line in below[:12]:
+    for line in below:
         text = line.text
-        if _AFFILIATION.search(text) or _RUNIN_ABSTRACT.match(text) or text.lower() == "abstract":
-            if names:
-                break
+        if _AFFILIATION.search(text) or _RUNIN_ABSTRACT.match(text) or _KNOWN.fullmatch(text):
             continue
-        parts = re.split(r",|\band\b|&|\s{2,}|;", text)
-        for part in parts:
-            name = re.sub(r"[\d∗*†‡⋆§¶♠♢♣♥★✝♮♯ηκµπσλδ]+$", "", part.strip()).strip(" ,.")
-            name = re.sub(r"\s*[\d∗*†‡⋆§¶♠♢♣♥★✝]+(?=\s|$)", "", name).strip()
+        for part in re.split(r",|\band\b|&|\s{2,}|;", text):
+            name = re.sub(r"[\d∗*†‡⋆§¶♠♢♣♥★✝]+", " ", part)
+            name = " ".join(w for w in name.split() if len(w) > 1 or w.isalpha()).strip(" ,.")
             words = name.split()
             if 2 <= len(words) <= 5 and all(w[0].isupper() for w in words if w[0].isalpha()):
                 names.append(name)
-        if len(names) >= 60:
-            break
-    return tuple(dict.fromkeys(names))
+    return tuple(dict.fromkeys(names))[:60]
 
 
 # --------------------------------------------------------------------------- headings and blocks
@@ -453,41 +507,36 @@ def _find_authors(front: list[Line], title_lines: list[Line]) -> tuple[str, ...]
 
 def _heading_info(line: Line, body: float) -> tuple[bool, str | None, str]:
     """(is heading, number, heading text without number) for one merged line."""
-    text = line.text.strip()
-    if len(text) > 120 or len(text.split()) > 14 or text.endswith((",", ";")):
-        return False, None, text
-    if not _HEAD_START.match(text):
+    text = line.text.strip().lstrip("§ ")
+    if len(text) > 120 or text.endswith((",", ";")) or not _HEAD_START.match(text):
         return False, None, text
     letters = _LETTERS.findall(text)
-    if len(letters) < 3:
+    if len(letters) < 3 or len(text.split()) > 14:
         return False, None, text
-    number = None
-    rest = (
-        _APPENDIX_PREFIX.sub("", text)
-        if _APPENDIX_PREFIX.match(text) and len(text.split()) > 1
-        else text
-    )
-    match = _NUMBERED.match(rest)
-    if (
-        match
-        and match.group(3)[:1].isupper()
-        and (
-            match.group(1)[0].isdigit()
-            or match.group(2)
-            or "." in match.group(1)
-            or rest is not text
-        )
-    ):
-        number, rest = match.group(1), match.group(3)
-    rest = rest.rstrip(" .:")
-    if not rest or not rest[0].isupper() or _CAPTION_BARE.match(rest):
-        return False, None, text
-    upper = all(ch.isupper() for ch in letters) and len(letters) >= 4
+    upper = len(letters) >= 4 and all(ch.isupper() for ch in letters)
     styled = (
         line.size >= body + 0.9
         or (line.bold and line.size >= body - 0.6)
-        or (upper and line.size >= body - 0.3)
+        or (upper and line.size >= body - 0.8)
+        # ICLR-style small capitals: "2.1 TASKS & TEMPLATES" is set smaller than the body.
+        or (upper and text[0].isdigit() and line.size >= body - 2.5)
     )
+    number = None
+    appendix = _APPENDIX_PREFIX.match(text) is not None and len(text.split()) > 1
+    rest = _APPENDIX_PREFIX.sub("", text) if appendix else text
+    match = _NUMBERED.match(rest)
+    if match and match.group(3)[:1].isupper():
+        label = match.group(1)
+        if label[0].isdigit() and int(label.split(".")[0]) > 30:
+            return False, None, text  # a plot's tick value next to a legend entry
+        # A lone capital ("A Glossary") is an appendix number only when styled as a heading.
+        if label[0].isdigit() or match.group(2) or "." in label or appendix or styled:
+            number, rest = label, match.group(3)
+    rest = rest.rstrip(" .:")
+    if not rest or not rest[0].isupper() or _CAPTION_BARE.match(rest):
+        return False, None, text
+    if not _WORD3.search(rest) or len(_LETTERS.findall(rest)) < 0.6 * len(rest.replace(" ", "")):
+        return False, None, text  # formulas set in bold, table headers of numbers
     known = _KNOWN.fullmatch(rest) is not None
     if text.endswith(".") and not number and not known:
         return False, None, text
@@ -500,23 +549,31 @@ def _heading_info(line: Line, body: float) -> tuple[bool, str | None, str]:
     if (
         styled
         and number is None
-        and len(rest.split()) <= 10
+        and len(rest.split()) <= 8
+        and len(rest) <= 60
         and (line.bold or line.size >= body + 0.9)
     ):
         digits = sum(ch.isdigit() for ch in rest)
-        if digits <= 4 and sum(ch.isalpha() for ch in rest) >= 0.6 * len(rest.replace(" ", "")):
+        if digits <= 4 and len(_LETTERS.findall(rest)) >= 0.6 * len(rest.replace(" ", "")):
             return True, None, rest
     return False, None, text
 
 
-def _column_edges(lines: list[Line]) -> dict[tuple[int, int], tuple[float, float]]:
+def _column_edges(
+    lines: list[Line], leftmost: bool = False
+) -> dict[tuple[int, int], tuple[float, float]]:
+    """(left, right) text edge per page column; `leftmost` for hanging-indent lists."""
     groups: dict[tuple[int, int], list[Line]] = {}
     for line in lines:
         groups.setdefault((line.page, line.col), []).append(line)
     edges = {}
     for k, group in groups.items():
         xs = Counter(round(ln.x0) for ln in group if len(ln.text) > 25)
-        left = xs.most_common(1)[0][0] if xs else min(ln.x0 for ln in group)
+        if leftmost:
+            repeated = [x for x, count in xs.items() if count >= 2]
+            left = min(repeated) if repeated else min(round(ln.x0) for ln in group)
+        else:
+            left = xs.most_common(1)[0][0] if xs else min(ln.x0 for ln in group)
         right = max(ln.x1 for ln in group)
         edges[k] = (float(left), right)
     return edges
@@ -526,14 +583,34 @@ def _ends_sentence(text: str) -> bool:
     return text.rstrip()[-1:] in ".!?:" or text.rstrip().endswith((".)", '."', ".”"))
 
 
+def _typical_gap(lines: list[Line]) -> float:
+    """Median space between consecutive lines of one column: the document's leading."""
+    gaps = [
+        b.y0 - a.y1
+        for a, b in zip(lines, lines[1:], strict=False)
+        if a.page == b.page
+        and a.col == b.col
+        and abs(a.size - b.size) < 0.5
+        and 0 <= b.y0 - a.y1 < a.size
+    ]
+    return statistics.median(gaps) if gaps else 1.0
+
+
 def _blocks(lines: list[Line], body: float) -> list[Block]:
     """Group ordered lines into heading and paragraph blocks."""
     edges = _column_edges(lines)
+    typical_gap = _typical_gap(lines)
     blocks: list[Block] = []
     current: Block | None = None
     prev: Line | None = None
+    front = True  # page-1 front matter: bold author lines are not headings
     for line in lines:
         is_heading, number, title = _heading_info(line, body)
+        if is_heading and front and line.page == 1:
+            if number is None and _KNOWN.fullmatch(title) is None:
+                is_heading = False
+            else:
+                front = False
         if is_heading:
             last = blocks[-1] if blocks else None
             if (
@@ -562,30 +639,31 @@ def _blocks(lines: list[Line], body: float) -> list[Block]:
             or prev is None
             or prev.page != line.page
             or prev.col != line.col
-            or abs(prev.size - line.size) > 0.9
+            or abs(prev.size - line.size) > 0.7
         )
         if not new_para and prev is not None:
             left, right = edges[(line.page, line.col)]
             gap = line.y0 - prev.y1
             size = line.size
-            if gap > 0.45 * size or gap < -2 * size:
+            if gap > max(0.45 * size, typical_gap + 0.3 * size) or gap < -2 * size:
                 new_para = True
             elif 0.6 * size < line.x0 - left < 4 * size and prev.x0 - left < 0.6 * size:
                 new_para = True  # first-line indent
             elif (
-                prev.x1 < right - 3 * size
+                prev.x1 < right - max(3 * size, 0.2 * (right - left))
                 and _ends_sentence(prev.text)
                 and abs(line.x0 - left) < 0.6 * size
             ):
                 new_para = True  # previous line was a paragraph's short last line
-        if new_para and current is not None and not current.heading and prev is not None:
-            if (prev.page != line.page or prev.col != line.col) and _continues(blocks, line, body):
-                target = _last_body_block(blocks)
-                if target is not None:
-                    target.lines.append(line)
-                    current = target
-                    prev = line
-                    continue
+        # A paragraph interrupted by a column or page break, footnotes or a figure goes on.
+        broken = prev is not None and (prev.page != line.page or prev.col != line.col)
+        resumes = broken or line.text[:1].islower()
+        target = _last_body_block(blocks, body) if new_para and resumes else None
+        if target is not None and _continues(blocks, line, body):
+            target.lines.append(line)
+            current = target
+            prev = line
+            continue
         if new_para or current is None:
             current = Block([line], size=line.size)
             blocks.append(current)
@@ -594,29 +672,24 @@ def _blocks(lines: list[Line], body: float) -> list[Block]:
         prev = line
     for block in blocks:
         if not block.heading:
-            block.footnote = block.size < body - 0.9 and block.lines[0].y0 > 0.6 * _page_bottom(
-                block
-            )
+            block.footnote = block.size < body - 0.6  # footnotes, affiliations, small print
     return blocks
 
 
-def _page_bottom(block: Block) -> float:
-    return max(ln.y1 for ln in block.lines) + 1.0
-
-
-def _last_body_block(blocks: list[Block]) -> Block | None:
-    for block in reversed(blocks):
+def _last_body_block(blocks: list[Block], body: float) -> Block | None:
+    """The paragraph a break may have interrupted (footnotes and figure labels skipped)."""
+    for block in reversed(blocks[-12:]):
         if block.heading:
             return None
-        if not block.footnote and block.size:
+        if block.size >= body - 0.6 and (len(block.lines) > 1 or len(block.lines[0].text) > 50):
             return block
     return None
 
 
 def _continues(blocks: list[Block], line: Line, body: float) -> bool:
     """A paragraph running over a column or page break: unfinished text, lower-case start."""
-    target = _last_body_block(blocks)
-    if target is None or abs(target.size - line.size) > 0.9 or target.size < body - 0.9:
+    target = _last_body_block(blocks, body)
+    if target is None or abs(target.size - line.size) > 0.9 or target.size < body - 0.6:
         return False
     last = target.lines[-1].text
     return not _ends_sentence(last) and (line.text[:1].islower() or last.endswith("-"))
@@ -629,7 +702,7 @@ def _references(lines: list[Line], vocab: set[str]) -> list[Reference]:
     """Split reference-list lines into entries by labels, hanging indents or gaps."""
     if not lines:
         return []
-    edges = _column_edges(lines)
+    edges = _column_edges(lines, leftmost=True)
     labelled = sum(1 for ln in lines if _REF_LABEL.match(ln.text))
     indented = sum(1 for ln in lines if ln.x0 - edges[(ln.page, ln.col)][0] > 0.8 * ln.size)
     entries: list[list[Line]] = []
@@ -657,9 +730,24 @@ def _references(lines: list[Line], vocab: set[str]) -> list[Reference]:
     ]
 
 
+_WORDLIKE = re.compile(r"[A-Za-z][a-z]{2,}")
+_WORD3 = re.compile(r"[^\W\d_]{3,}")
+
+
+def _looks_like_prose(text: str) -> bool:
+    """At least a few words, most of them words rather than numbers or symbols."""
+    tokens = text.split()
+    if len(tokens) < 4:
+        return False
+    if len(tokens) > 60:
+        return True
+    words = sum(1 for t in tokens if _WORDLIKE.match(t))
+    return words >= 0.5 * len(tokens)
+
+
 def _caption(block: Block, text: str) -> Caption | None:
     match = _CAPTION.match(text)
-    if not match and block.lines[0].bold:
+    if not match and block.lines[0].lead:
         match = (
             _CAPTION_BARE.match(text)
             if block.lines[0].text.split()[0].lower().startswith(("fig", "table"))
@@ -672,7 +760,7 @@ def _caption(block: Block, text: str) -> Caption | None:
     return Caption(kind=kind, label=label, text=text, page=block.page)
 
 
-def _parse_open(path: Path, data: bytes, doc: pymupdf.Document) -> Document:
+def _parse_open(path: Path, data: bytes, doc: pymupdf.Document, repaired: bool) -> Document:
     source = str(path)
     warnings: list[str] = []
     pages: list[list[Line]] = []
@@ -699,17 +787,19 @@ def _parse_open(path: Path, data: bytes, doc: pymupdf.Document) -> Document:
     if total_chars == 0:
         if images:
             raise InputError(source, "no text layer (scanned?)")
-        raise InputError(source, "no extractable text")
+        if repaired:
+            raise InputError(source, "corrupt PDF, no readable text after repair")
+        raise InputError(source, "no extractable text (empty pages)")
     sample = "".join(ln.text for lines in pages for ln in lines[:40])[:20000]
     letters = len(_LETTERS.findall(sample))
     if letters < 0.3 * len(sample) and len(sample) > 200:
         raise InputError(source, "text layer is unreadable (no proper character mapping)")
     if failed:
         warnings.append(f"{failed} of {doc.page_count} pages could not be read")
-    if doc.is_repaired:
+    if repaired or doc.is_repaired:
         warnings.append("PDF was damaged and repaired while opening; text may be incomplete")
-    if total_chars < 200 * max(1, doc.page_count - failed) * 0.1 and images:
-        warnings.append("very little text for the page count (partly scanned?)")
+    if images:
+        warnings.append(f"{images} of {doc.page_count} pages have only images, no text (scanned?)")
 
     body = _body_size(pages)
     _drop_furniture(pages, heights, widths)
@@ -719,17 +809,23 @@ def _parse_open(path: Path, data: bytes, doc: pymupdf.Document) -> Document:
 
     meta = doc.metadata or {}
     first = [ln for ln in ordered if ln.page == 1]
-    title, title_lines = _find_title(first, heights[0], meta.get("title") or "")
+    vocab = vocabulary(ln.text for ln in ordered)
+    title, title_lines = _find_title(first, heights[0], meta.get("title") or "", vocab, body)
     if title is None:
         warnings.append("no title found")
     title_ids = {id(ln) for ln in title_lines}
     body_lines = [ln for ln in ordered if id(ln) not in title_ids]
-    vocab = vocabulary(ln.text for ln in body_lines)
     blocks = _blocks(body_lines, body)
     first_heading = next((i for i, b in enumerate(blocks) if b.heading), len(blocks))
     front = [ln for b in blocks[:first_heading] for ln in b.lines if ln.page == 1]
     authors = _find_authors(front, title_lines)
     document = _assemble(blocks, first_heading, body, vocab, warnings)
+    if (
+        (repaired or doc.is_repaired)
+        and not document["abstract"]
+        and not any(section.paragraphs for section in document["sections"])
+    ):
+        raise InputError(source, "corrupt PDF, almost no text could be recovered")
     return Document(
         source=source,
         sha256=hashlib.sha256(data).hexdigest(),
@@ -738,6 +834,7 @@ def _parse_open(path: Path, data: bytes, doc: pymupdf.Document) -> Document:
         authors=authors,
         pages=doc.page_count,
         meta={k: v for k, v in (("pdf_title", meta.get("title") or ""),) if v},
+        warnings=tuple(warnings),
         **document,
     )
 
@@ -774,12 +871,17 @@ def _assemble(
             )
         paragraphs = []
 
+    # A table of contents may list "References" too; the list itself follows the last one.
+    ref_index = max(
+        (i for i, b in enumerate(blocks) if b.heading and _REFERENCES.fullmatch(clean(b.title))),
+        default=-1,
+    )
     for index, block in enumerate(blocks):
         if block.heading:
             title = clean(block.title)
             if in_abstract:
                 in_abstract = False
-            if _REFERENCES.fullmatch(title) and not seen_refs:
+            if index == ref_index:
                 flush()
                 in_refs, seen_refs = True, True
                 heading = Block([], heading=True, title="", level=1)
@@ -802,12 +904,12 @@ def _assemble(
             ref_lines += block.lines
             continue
         text = join_lines([ln.text for ln in block.lines], vocab)
-        if len(text) < 60 and len(_LETTERS.findall(text)) < 8:
-            continue  # figure ticks, stray symbols
         caption = _caption(block, text)
         if caption is not None:
             captions.append(caption)
             continue
+        if not _looks_like_prose(text):
+            continue  # table cells, figure ticks and labels, stray symbols
         if in_abstract:
             if abstract is None:
                 abstract, abstract_page, abstract_size = text, block.page, block.size
@@ -857,4 +959,4 @@ def _fallback_abstract(sections: list[Section]) -> tuple[str | None, int | None]
     return None, None
 
 
-__all__ = ["PyMuPDFParser", "normalize_chars"]
+__all__ = ["PyMuPDFParser"]

@@ -107,7 +107,8 @@ def _refuse_declarations(xml_bytes: bytes, source: str) -> None:
     XML parser itself; the callbacks fire when the declaration starts, before any entity can
     be defined, expanded or fetched.
     """
-    if b"<!DOCTYPE" in xml_bytes.upper() or b"<!ENTITY" in xml_bytes.upper():
+    upper = xml_bytes.upper()
+    if b"<!DOCTYPE" in upper or b"<!ENTITY" in upper:
         raise InputError(source, "unsafe TEI: document type or entity declarations are refused")
 
     def forbid(*_: object) -> None:
@@ -203,12 +204,16 @@ def _sections(root: ET.Element) -> list[Section]:
     for part in ("body", "back"):
         container = root.find(f"tei:text/tei:{part}", _NS)
         if container is not None:
-            _walk_divs(container, depth=0, sections=sections)
+            _walk_divs(container, parent_level=0, sections=sections)
     return sections
 
 
-def _walk_divs(container: ET.Element, depth: int, sections: list[Section]) -> None:
-    """Collect sections from `<div>`s in document order; nesting depth sets the level."""
+def _walk_divs(container: ET.Element, parent_level: int, sections: list[Section]) -> None:
+    """Collect sections from `<div>`s in document order.
+
+    A section's level is one below its enclosing section, or what its number says ("3.1" is
+    level 2) when that is deeper: GROBID writes its divs flat and leaves the number to tell.
+    """
     for div in container.findall("tei:div", _NS):
         if div.get("type") == "references":
             continue  # the bibliography is read separately
@@ -216,7 +221,7 @@ def _walk_divs(container: ET.Element, depth: int, sections: list[Section]) -> No
         paragraphs = [Paragraph(text=t, page=_first_page(p)) for p, t in _paragraph_elements(div)]
         if head is None and not paragraphs:
             # A wrapper such as <div type="annex"> around the real sections: no level of its own.
-            _walk_divs(div, depth, sections)
+            _walk_divs(div, parent_level, sections)
             continue
         if head is None and sections:
             # GROBID starts a headless <div> where a section continues after a figure or a
@@ -225,13 +230,14 @@ def _walk_divs(container: ET.Element, depth: int, sections: list[Section]) -> No
             sections[-1] = previous.model_copy(
                 update={"paragraphs": previous.paragraphs + tuple(paragraphs)}
             )
+            level = previous.level
         else:
             heading, number = _heading(head)
-            level = max(depth + 1, number.rstrip(".").count(".") + 1 if number else 1)
+            level = max(parent_level + 1, number.rstrip(".").count(".") + 1 if number else 1)
             sections.append(
                 Section(heading=heading, number=number, level=level, paragraphs=tuple(paragraphs))
             )
-        _walk_divs(div, depth + 1, sections)
+        _walk_divs(div, level, sections)
 
 
 def _paragraph_elements(div: ET.Element) -> Iterator[tuple[ET.Element, str]]:

@@ -44,24 +44,51 @@ _SPACING_ACCENTS = {
     "\u00a8": "\u0308",
     "\u02c6": "\u0302",
     "\u02dc": "\u0303",
+    "\u02c7": "\u030c",
 }
-_ACCENT_BEFORE = re.compile("([\u00b4\u00a8\u02c6\u02dc])([A-Za-z])")
+_ACCENT_BEFORE = re.compile("([\u00b4\u00a8\u02c6\u02dc\u02c7])([A-Za-z])")
 
-_WS = re.compile(r"\s+")
 _WORD = re.compile(r"[A-Za-z][A-Za-z-]*[A-Za-z]")
 
 # Left parts that usually keep their hyphen when a compound breaks at the line end.
 _HYPHEN_PREFIXES = frozenset(
-    "self non multi cross well long short low high fine zero few one two three four five "
-    "semi state end real open large small task data model human co quasi pseudo anti "
-    "sub super inter intra post pre".split()
+    [
+        "self",
+        "non",
+        "multi",
+        "cross",
+        "well",
+        "long",
+        "short",
+        "low",
+        "high",
+        "fine",
+        "zero",
+        "few",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "semi",
+        "state",
+        "end",
+        "real",
+        "open",
+        "large",
+        "small",
+        "task",
+        "data",
+        "model",
+        "human",
+    ]
 )
 
 
 def normalize_chars(text: str) -> str:
     """Expand ligatures, drop invisible characters, unify spaces, compose accents."""
     text = text.translate(_TABLE)
-    if any(ch in text for ch in _SPACING_ACCENTS if ch != "`"):
+    if _ACCENT_BEFORE.search(text):
         text = _ACCENT_BEFORE.sub(lambda m: m.group(2) + _SPACING_ACCENTS[m.group(1)], text)
         text = unicodedata.normalize("NFC", text)
     return text
@@ -69,7 +96,7 @@ def normalize_chars(text: str) -> str:
 
 def collapse_ws(text: str) -> str:
     """Single spaces, no leading or trailing whitespace."""
-    return _WS.sub(" ", text).strip()
+    return " ".join(text.split())
 
 
 def clean(text: str) -> str:
@@ -99,8 +126,6 @@ def keep_hyphen(left: str, right: str, vocab: set[str] | None = None) -> bool:
     rword = rw.group(0) if rw else ""
     if not lw or not rword:
         return True
-    if not rword[0].islower():
-        return True  # "GPT-\n4", "Johnson-\nLindenstrauss"
     if vocab:
         hyphenated = f"{lw}-{rword}".lower()
         joined = f"{lw}{rword}".lower()
@@ -108,6 +133,8 @@ def keep_hyphen(left: str, right: str, vocab: set[str] | None = None) -> bool:
             return True
         if joined in vocab and hyphenated not in vocab:
             return False
+    if not rword[0].islower():
+        return True  # "GPT-\n4", "Johnson-\nLindenstrauss"
     if "-" in lw or any(ch.isdigit() for ch in lw):
         return True  # "state-of-the-\nart", "3-\nlayer"
     return lw.lower() in _HYPHEN_PREFIXES

@@ -123,6 +123,8 @@ def not_applicable_reason(record: Record) -> str | None:
         why = "no research design was extracted"
     elif design.in_scope.value is False:
         why = "the paper is out of scope"
+    elif design.strategies:
+        return "the rules were not run on this design"
     else:
         why = "no research strategy was detected"
     return f"{why}: {reason}" if reason else why
@@ -179,8 +181,12 @@ def design_fields(design: Design) -> list[FieldView]:
 def _scope(design: Design) -> FieldView:
     view = _claim("In scope", design.in_scope)
     if view.value is not None and design.scope_reason:
-        return FieldView(view.label, f"{view.value} — {one_line(design.scope_reason)}",
-                         view.confidence, view.evidence)
+        return FieldView(
+            view.label,
+            f"{view.value} — {one_line(design.scope_reason)}",
+            view.confidence,
+            view.evidence,
+        )
     return view
 
 
@@ -188,8 +194,12 @@ def _strategies(design: Design) -> list[FieldView]:
     if not design.strategies:
         return [FieldView("Strategy", None)]
     return [
-        FieldView("Strategy", f"{strategy_name(use.strategy)} ({use.strategy.value})",
-                  use.confidence, _first(use.evidence))
+        FieldView(
+            "Strategy",
+            f"{strategy_name(use.strategy)} ({use.strategy.value})",
+            use.confidence,
+            _first(use.evidence),
+        )
         for use in design.strategies
     ]
 
@@ -200,8 +210,12 @@ def _primary(design: Design) -> FieldView:
         return FieldView("Primary strategy", None)
     # The primary strategy rests on the same sentences as its entry in the strategy list.
     use = next(u for u in design.strategies if u.strategy == primary)
-    return FieldView("Primary strategy", f"{strategy_name(primary)} ({primary.value})",
-                     use.confidence, _first(use.evidence))
+    return FieldView(
+        "Primary strategy",
+        f"{strategy_name(primary)} ({primary.value})",
+        use.confidence,
+        _first(use.evidence),
+    )
 
 
 def _proxies(design: Design) -> list[FieldView]:

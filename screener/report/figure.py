@@ -59,8 +59,16 @@ def profile_figure(record: Record, path: Path) -> Path:
     height = title_in + body_in + LEGEND_IN
     figure = Figure(figsize=(WIDTH_IN, height), dpi=DPI)
     FigureCanvasAgg(figure)
-    figure.text(0.03, 1 - 0.2 / height, title, fontsize=12, fontweight="bold", ha="left",
-                va="top", parse_math=False)  # a "$" in a title is not mathtext
+    figure.text(
+        0.03,
+        1 - 0.2 / height,
+        title,
+        fontsize=12,
+        fontweight="bold",
+        ha="left",
+        va="top",
+        parse_math=False,
+    )  # a "$" in a title is not mathtext
     axes = figure.add_axes((0.02, LEGEND_IN / height, 0.96, body_in / height))
     axes.set_axis_off()
     if rows:
@@ -87,8 +95,11 @@ def _matrix_rows(record: Record) -> list[MatrixRow]:
         return []
     profile = record.profile
     rows: list[MatrixRow] = [
-        (strategy_name(row.strategy), False,
-         [(row.level(v), row.base.get(v)) for v in validity_types()])
+        (
+            strategy_name(row.strategy),
+            False,
+            [(row.level(v), row.base.get(v)) for v in validity_types()],
+        )
         for row in profile.rows
     ]
     rows.append(("combined", True, [(profile.level(v), None) for v in validity_types()]))
@@ -102,21 +113,40 @@ def _draw_matrix(axes: Axes, rows: list[MatrixRow]) -> None:
     axes.set_xlim(left, right)
     axes.set_ylim(n_rows, -HEADER_ROWS)
     for x, validity in enumerate(columns):
-        axes.text(x + 0.5, -HEADER_ROWS / 2, validity.value, ha="center", va="center",
-                  fontsize=10, fontweight="bold")
+        axes.text(
+            x + 0.5,
+            -HEADER_ROWS / 2,
+            validity.value,
+            ha="center",
+            va="center",
+            fontsize=10,
+            fontweight="bold",
+        )
     for y, (label, bold, cells) in enumerate(rows):
         # The combined row is set apart by a darker rule, like a table's total line.
-        axes.plot([left, right], [y, y], color="#555555" if bold else GRID_GREY,
-                  linewidth=1.0 if bold else 0.6)
-        axes.text(left + 0.05, y + 0.5, label, ha="left", va="center", fontsize=10,
-                  fontweight="bold" if bold else "normal")
+        axes.plot(
+            [left, right],
+            [y, y],
+            color="#555555" if bold else GRID_GREY,
+            linewidth=1.0 if bold else 0.6,
+        )
+        axes.text(
+            left + 0.05,
+            y + 0.5,
+            label,
+            ha="left",
+            va="center",
+            fontsize=10,
+            fontweight="bold" if bold else "normal",
+        )
         for x, (level, base) in enumerate(cells):
             _draw_cell(axes, x, y, level, base, bold)
     axes.plot([left, right], [n_rows, n_rows], color=GRID_GREY, linewidth=0.6)
 
 
-def _draw_cell(axes: Axes, x: int, y: int, level: Level | None, base: Level | None,
-               bold: bool) -> None:
+def _draw_cell(
+    axes: Axes, x: int, y: int, level: Level | None, base: Level | None, bold: bool
+) -> None:
     cx, cy = x + 0.2, y + 0.5
     if level is None:
         axes.text(x + 0.5, cy, "–", ha="center", va="center", fontsize=10, color="#888888")
@@ -124,24 +154,42 @@ def _draw_cell(axes: Axes, x: int, y: int, level: Level | None, base: Level | No
     colour = LEVEL_HEX[level]
     # Markers are sized in points, so circles stay round whatever the axes' aspect.
     # Careful is half-filled, as in the terminal's ◐: readable in greyscale print too.
-    axes.plot([cx], [cy], marker="o", markersize=MARKER_PT, markeredgewidth=1.6,
-              markeredgecolor=colour, markerfacecolor=colour, markerfacecoloralt="white",
-              fillstyle="left" if level is Level.CAREFUL else "full", linestyle="none")
+    axes.plot(
+        [cx],
+        [cy],
+        marker="o",
+        markersize=MARKER_PT,
+        markeredgewidth=1.6,
+        markeredgecolor=colour,
+        markerfacecolor=colour,
+        markerfacecoloralt="white",
+        fillstyle="left" if level is Level.CAREFUL else "full",
+        linestyle="none",
+    )
     weight = "bold" if bold else "normal"
     word_x = cx + 0.16
     if base is not None and base != level:
-        axes.text(word_x, cy - 0.1, level.value, ha="left", va="center", fontsize=9.5,
-                  fontweight=weight)
-        axes.text(word_x, cy + 0.2, f"(base {base.value})", ha="left", va="center",
-                  fontsize=7, color="#666666")
+        axes.text(
+            word_x, cy - 0.1, level.value, ha="left", va="center", fontsize=9.5, fontweight=weight
+        )
+        axes.text(
+            word_x,
+            cy + 0.2,
+            f"(base {base.value})",
+            ha="left",
+            va="center",
+            fontsize=7,
+            color="#666666",
+        )
     else:
-        axes.text(word_x, cy, level.value, ha="left", va="center", fontsize=9.5,
-                  fontweight=weight)
+        axes.text(word_x, cy, level.value, ha="left", va="center", fontsize=9.5, fontweight=weight)
 
 
 def _draw_legend(figure: Figure, record: Record) -> None:
-    text = (f"green = ok · half orange = careful · red = key · combined = paper-level profile"
-            f" · rules {record.rules_version}")
+    text = (
+        f"green = ok · half orange = careful · red = key · combined = paper-level profile"
+        f" · rules {record.rules_version}"
+    )
     figure.text(0.03, 0.03, text, fontsize=7.5, color="#555555", ha="left", va="bottom")
 
 
@@ -153,5 +201,15 @@ def _draw_note(axes: Axes, record: Record) -> None:
     axes.set_xlim(0, 1)
     axes.set_ylim(0, 1)
     wrapped = "\n".join(textwrap.wrap(note, 80, max_lines=4, placeholder=" …"))
-    axes.text(0.5, 0.5, wrapped, ha="center", va="center", fontsize=10, style="italic",
-              color="#444444", transform=axes.transAxes, parse_math=False)
+    axes.text(
+        0.5,
+        0.5,
+        wrapped,
+        ha="center",
+        va="center",
+        fontsize=10,
+        style="italic",
+        color="#444444",
+        transform=axes.transAxes,
+        parse_math=False,
+    )

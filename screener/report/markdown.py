@@ -41,12 +41,15 @@ _SPECIAL = re.compile(r"([\\`*_\[\]|~$])")
 _LINE_START = re.compile(r"^(#|\+|-|\d+(?=[.)]))")
 
 
-def escape(text: str) -> str:
-    """Paper text made inert for Markdown (and for the HTML some renderers allow)."""
+def escape(text: str, starts_line: bool = False) -> str:
+    """Paper text made inert for Markdown (and for the HTML some renderers allow).
+
+    `starts_line`: the text begins a line of the output, where '#', '-' or '1.' make syntax.
+    """
     text = " ".join(text.split())
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     text = _SPECIAL.sub(r"\\\1", text)
-    return _LINE_START.sub(_escape_line_start, text)
+    return _LINE_START.sub(_escape_line_start, text) if starts_line else text
 
 
 def _escape_line_start(match: re.Match[str]) -> str:
@@ -114,7 +117,7 @@ def _threat(threat: Threat) -> list[str]:
             assumption += f" — {threat.assumption_text}"
         facts.append(f"- **assumption:** {escape(assumption)}")
     blocks.append("\n".join(facts))
-    blocks.append(escape(threat.explanation))
+    blocks.append(escape(threat.explanation, starts_line=True))
     blocks.extend(_quotes(threat.evidence))
     for mitigation in threat.mitigations:
         blocks.append(f"**Mitigated:** {escape(mitigation.description)}")

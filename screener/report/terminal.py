@@ -53,7 +53,6 @@ def render_record(record: Record, console: Console) -> None:
     _print_profile(record, console)
     _print_threats(record, console)
     _print_design(record, console)
-    console.print()
 
 
 def _level_text(level: Level | None, label: str | None = None) -> Text:
@@ -69,7 +68,8 @@ def _header(record: Record) -> Group:
     for index, (label, value) in enumerate(rest):
         facts[1].append(" · " if index else "", style="dim")
         facts[1].append_text(Text.assemble((f"{label} ", "dim"), value))
-    lines = [Rule(Text(display_title(record), style="bold"), align="left"), *facts]
+    # A rule separates papers; the title goes below it so that a long title wraps, not truncates.
+    lines = [Rule(style="dim"), Text(display_title(record), style="bold"), *facts]
     usage = usage_line(record)
     if usage:
         lines.append(Text.assemble(("usage ", "dim"), usage))
@@ -92,15 +92,19 @@ def _print_profile(record: Record, console: Console) -> None:
             _level_text(row.level(v), cell_label(row.level(v), row.base.get(v)))
             for v in validity_types()
         ]
-        table.add_row(Text(strategy_name(row.strategy)), *cells, end_section=position == len(rows) - 1)
+        table.add_row(
+            Text(strategy_name(row.strategy)), *cells, end_section=position == len(rows) - 1
+        )
     combined = [_level_text(record.profile.level(v)) for v in validity_types()]
     for cell in combined:
         cell.stylize("bold")
     table.add_row(Text("combined", style="bold"), *combined)
     console.print(Padding(table, (0, 0, 0, 2)))
     console.print(
-        Padding(Text("● ok   ◐ careful   ● key  (combined = the paper-level profile)", style="dim"),
-                (0, 0, 1, 2))
+        Padding(
+            Text("● ok   ◐ careful   ● key  (combined = the paper-level profile)", style="dim"),
+            (0, 0, 1, 2),
+        )
     )
 
 

@@ -1,0 +1,641 @@
+"""The offline heuristic extractor on small papers written for these tests.
+
+Every sentence below is invented for the tests; none comes from a real paper.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from screener.design import Design, Identification, OutcomeKind, ProxyKind, Strategy
+from screener.document import Document, Paragraph, Section
+from screener.extract import get_extractor
+from screener.extract.heuristic import (
+    HeuristicExtractor,
+    is_vague,
+    negated_at,
+    proxy_for,
+    split_sentences,
+    trim_quote,
+)
+
+# Generic experiment language: makes a document read as an empirical ML paper without
+# naming any particular design.
+FILLER = (
+    "All networks share a decoder-only transformer with learned embeddings. "
+    "Table 2 reports accuracy on the held-out test set for every configuration. "
+    "We evaluate on five benchmarks covering reading comprehension and arithmetic. "
+    "The baseline uses the default tokenizer and the standard optimiser. "
+    "Our experiments use a batch size of 256 sequences of 2048 tokens. "
+    "Validation loss is logged every 500 steps. "
+    "Perplexity is computed on a held-out split of the training data. "
+    "The language model is pre-trained with a cosine learning-rate schedule. "
+    "Results on the benchmarks are shown in Figure 3. "
+    "Throughput is measured on a single accelerator. "
+    "Each benchmark is scored with exact match accuracy. "
+    "Checkpoints are saved at the end of every epoch. "
+    "The datasets are split into training and test portions. "
+    "We report the mean over all benchmarks in the last column. "
+    "Each self-attention layer has sixteen attention heads. "
+    "The transformer blocks use rotary position embeddings."
+)
+
+
+def paper(
+    *,
+    title: str,
+    abstract: str,
+    intro: str = "",
+    body: str = "",
+    extra: tuple[tuple[str, str, int], ...] = (),
+    filler: bool = True,
+) -> Document:
+    """A small in-memory paper: title and abstract on page 1, introduction page 2, body page 4."""
+    sections = []
+    if intro:
+        sections.append(
+            Section(heading="Introduction", number="1", paragraphs=(Paragraph(text=intro, page=2),))
+        )
+    experiments = [Paragraph(text=FILLER, page=3)] if filler else []
+    if body:
+        experiments.append(Paragraph(text=body, page=4))
+    if experiments:
+        sections.append(Section(heading="Experiments", number="3", paragraphs=tuple(experiments)))
+    for heading, text, page in extra:
+        sections.append(Section(heading=heading, paragraphs=(Paragraph(text=text, page=page),)))
+    return Document(
+        source="memory.pdf",
+        sha256="0" * 64,
+        parser="test",
+        title=title,
+        abstract=abstract,
+        abstract_page=1,
+        sections=tuple(sections),
+        pages=6,
+    )
+
+
+EXTRACTOR = HeuristicExtractor()
+
+# One paper per strategy: (strategy, document, a sentence that must be quoted, its page).
+STRATEGY_CASES: dict[str, tuple[Strategy, Document, str, int]] = {
+    "proxy_model": (
+        Strategy.PROXY_MODEL,
+        paper(
+            title="Scaling Laws for the Loss of Small Networks",
+            abstract="We fit scaling laws to a ladder of small models and extrapolate the "
+            "fitted curve to larger scales.",
+            body="We train models from 20M to 400M parameters and fit a power law to their "
+            "validation loss.",
+        ),
+        "We fit scaling laws to a ladder of small models and extrapolate the fitted curve to "
+        "larger scales.",
+        1,
+    ),
+    "proxy_treatment": (
+        Strategy.PROXY_TREATMENT,
+        paper(
+            title="How Poisoned Documents Change a Language Model",
+            abstract="To emulate exposure during pre-training, we continue pre-training from "
+            "an intermediate "
+            "checkpoint on the poisoned documents.",
+            intro="Fine-tuning on the poisoned documents serves as a proxy for pre-training on "
+            "them.",
+            body="The fine-tuning run lasts for several epochs over the poisoned documents.",
+        ),
+        "To emulate exposure during pre-training, we continue pre-training from an "
+        "intermediate checkpoint "
+        "on the poisoned documents.",
+        1,
+    ),
+    "proxy_outcome": (
+        Strategy.PROXY_OUTCOME,
+        paper(
+            title="An LLM Judge for Open-Ended Answers",
+            abstract="We use LLM-as-a-judge scoring of open-ended answers in place of human "
+            "raters.",
+            intro="An LLM judge compares two answers and picks the better one.",
+            body="The judge's agreement with human annotators is 81 percent on the shared items.",
+        ),
+        "We use LLM-as-a-judge scoring of open-ended answers in place of human raters.",
+        1,
+    ),
+    "observational": (
+        Strategy.OBSERVATIONAL,
+        paper(
+            title="What Drives Benchmark Gains Among Released Models",
+            abstract="We analyse 42 open-weight models from a public leaderboard and regress "
+            "their benchmark "
+            "accuracy on training compute.",
+            intro="The sample spans several model families released over three years.",
+            body="We correlate benchmark accuracy with training compute and release date.",
+        ),
+        "We analyse 42 open-weight models from a public leaderboard and regress their "
+        "benchmark accuracy on "
+        "training compute.",
+        1,
+    ),
+    "within_run": (
+        Strategy.WITHIN_RUN,
+        paper(
+            title="Memorisation Inside One Training Run",
+            abstract="We compare seen and unseen documents from a single training run with a "
+            "difference-in-differences design.",
+            body="Treated documents appear once in the corpus, while control documents stay "
+            "held out.",
+        ),
+        "We compare seen and unseen documents from a single training run with a "
+        "difference-in-differences design.",
+        1,
+    ),
+    "theoretical_control": (
+        Strategy.THEORETICAL_CONTROL,
+        paper(
+            title="Which Training Examples Shape a Prediction",
+            abstract="We estimate the contribution of each training example with influence "
+            "functions.",
+            intro="Random canaries inserted into the corpus provide an analytic null "
+            "distribution for the audit.",
+            body="Influence scores are compared with leave-one-out retraining on a small subset.",
+        ),
+        "We estimate the contribution of each training example with influence functions.",
+        1,
+    ),
+    "target_experiment": (
+        Strategy.TARGET_EXPERIMENT,
+        paper(
+            title="Does the Normalisation Layer Matter",
+            abstract="We ablate the normalisation layer under the same training setup at the "
+            "full model size.",
+            body="We compare pre-norm and post-norm blocks in controlled experiments.",
+        ),
+        "We ablate the normalisation layer under the same training setup at the full model size.",
+        1,
+    ),
+}
+
+
+def out_of_scope_documents() -> dict[str, Document]:
+    crypto = paper(
+        title="A Compact Public-Key Cryptosystem",
+        abstract="We describe a public-key cryptosystem whose security rests on a hard lattice "
+        "problem.",
+        body=(
+            "Encryption takes one polynomial multiplication. Decryption recovers the message "
+            "when the noise is "
+            "small. Theorem 1 bounds the decryption failure probability. The ciphertext is "
+            "twice the message "
+            "length. A chosen-ciphertext attack is ruled out by Lemma 2. The secret key is a "
+            "short polynomial."
+        ),
+        filler=False,
+    )
+    survey = paper(
+        title="A Survey of Efficient Sequence Models",
+        abstract="This survey organises recent work on efficient transformers and language models.",
+        intro="We review attention approximations, recurrent layers and state space layers.",
+        body="Table 1 lists the benchmarks that papers in each family report.",
+    )
+    theory = paper(
+        title="Convergence of Gradient Descent for Wide Two-Layer Networks",
+        abstract="We prove that gradient descent on wide two-layer neural networks converges "
+        "to a global minimum.",
+        body=(
+            "Theorem 1 states the rate. Lemma 2 controls the kernel drift. The proof of "
+            "Theorem 1 combines both "
+            "lemmas. Corollary 3 extends the result to deeper networks. Proposition 4 gives a "
+            "lower bound. "
+            "The proof of Lemma 2 is in the appendix. Lemma 5 bounds the norm of the weights. "
+            "Theorem 6 covers the stochastic case. The proof uses a martingale argument."
+        ),
+        filler=False,
+    )
+    return {"crypto": crypto, "survey": survey, "theory": theory}
+
+
+def all_test_documents() -> list[Document]:
+    docs = [case[1] for case in STRATEGY_CASES.values()]
+    docs += list(out_of_scope_documents().values())
+    docs.append(document_with_seeds())
+    docs.append(
+        Document(source="empty.pdf", sha256="0" * 64, parser="test", title="Notes", pages=1)
+    )
+    return docs
+
+
+def document_with_seeds() -> Document:
+    return paper(
+        title="Does the Normalisation Layer Matter",
+        abstract="We ablate the normalisation layer under the same training setup at the full "
+        "model size.",
+        body="Every result is averaged over five random seeds, and error bars show one "
+        "standard deviation.",
+    )
+
+
+def page_of(document: Document, quote: str) -> set[int | None]:
+    return {page for _, text, page in document.passages() if quote in text}
+
+
+@pytest.mark.parametrize("case", sorted(STRATEGY_CASES))
+def test_each_strategy_is_detected_with_a_verbatim_quote(case: str) -> None:
+    strategy, document, sentence, page = STRATEGY_CASES[case]
+    design = EXTRACTOR.extract(document)
+    assert design.in_scope.value is True
+    uses = {use.strategy: use for use in design.strategies}
+    assert strategy in uses, f"{strategy} not found; notes: {design.notes}"
+    quotes = [(e.quote, e.page) for e in uses[strategy].evidence]
+    assert (sentence, page) in quotes
+    assert 0.0 < uses[strategy].confidence <= 1.0
+
+
+def test_proxy_designs_fill_proxies_and_validation() -> None:
+    design = EXTRACTOR.extract(STRATEGY_CASES["proxy_outcome"][1])
+    assert [p.kind for p in design.proxies] == [ProxyKind.OUTCOME]
+    assert design.primary_strategy == Strategy.PROXY_OUTCOME
+    assert design.target_validation.value is True
+    assert any(
+        "agreement with human annotators" in e.quote for e in design.target_validation.evidence
+    )
+
+
+def test_proxy_model_without_validation_says_so() -> None:
+    design = EXTRACTOR.extract(STRATEGY_CASES["proxy_model"][1])
+    assert design.primary_strategy == Strategy.PROXY_MODEL
+    assert design.target_validation.value is False
+    assert design.target_validation.evidence == []
+    assert design.target_validation.note
+
+
+def test_prediction_checked_at_scale_is_target_validation() -> None:
+    _, base, _, _ = STRATEGY_CASES["proxy_model"]
+    document = paper(
+        title=base.title or "",
+        abstract=base.abstract or "",
+        body="We then train a 7B model, and the loss it reaches agrees with the fitted prediction.",
+    )
+    design = EXTRACTOR.extract(document)
+    assert design.target_validation.value is True
+    assert design.target_validation.evidence[0].quote == (
+        "We then train a 7B model, and the loss it reaches agrees with the fitted prediction."
+    )
+
+
+def test_observational_counts_models_and_reads_as_association() -> None:
+    design = EXTRACTOR.extract(STRATEGY_CASES["observational"][1])
+    assert design.n_models.value == 42
+    assert Identification.ASSOCIATION in design.identification_names()
+    assert design.published_models.value is True
+    assert design.pooled_families.value is True
+
+
+def test_within_run_and_theoretical_details() -> None:
+    within = EXTRACTOR.extract(STRATEGY_CASES["within_run"][1])
+    assert Identification.DID in within.identification_names()
+    theory = EXTRACTOR.extract(STRATEGY_CASES["theoretical_control"][1])
+    assert Identification.ANALYTICAL in theory.identification_names()
+    assert theory.attribution_approximation.value is True
+    assert theory.loo_validated.value is True
+    assert theory.canaries_injected.value is True
+
+
+def test_proxy_treatment_kind_is_detected() -> None:
+    design = EXTRACTOR.extract(STRATEGY_CASES["proxy_treatment"][1])
+    assert design.treatment_proxy_kind.value is not None
+    assert design.treatment_proxy_kind.evidence
+
+
+@pytest.mark.parametrize("name", ["crypto", "survey", "theory"])
+def test_out_of_scope_papers(name: str) -> None:
+    design = EXTRACTOR.extract(out_of_scope_documents()[name])
+    assert design.in_scope.value is False
+    assert design.strategies == []
+    assert design.primary_strategy is None
+    assert design.scope_reason
+
+
+def test_repeated_runs_true_with_seeds() -> None:
+    design = EXTRACTOR.extract(document_with_seeds())
+    assert design.repeated_runs.value is True
+    assert design.repeated_runs.evidence[0].page == 4
+
+
+def test_repeated_runs_false_without_any_cue() -> None:
+    design = EXTRACTOR.extract(STRATEGY_CASES["target_experiment"][1])
+    assert design.repeated_runs.value is False
+    assert design.repeated_runs.evidence == []
+    assert "no cue" in (design.repeated_runs.note or "")
+    assert design.repeated_runs.confidence < 0.5
+
+
+def test_empty_document_detects_nothing() -> None:
+    document = Document(source="empty.pdf", sha256="0" * 64, parser="test", title="Notes", pages=1)
+    design = EXTRACTOR.extract(document)
+    assert design.in_scope.value is False
+    assert design.strategies == []
+    assert design.treatment.value is None
+    assert design.outcome.value is None
+    assert design.n_models.value is None
+    assert design.claims_beyond_scale.value is None
+
+
+def test_treatment_outcome_and_question() -> None:
+    document = paper(
+        title="Tokenizer Size and Arithmetic",
+        abstract="We study the effect of vocabulary size on arithmetic accuracy in small "
+        "transformers.",
+        body="We ablate the vocabulary size under the same training setup.",
+    )
+    design = EXTRACTOR.extract(document)
+    assert design.treatment.value == "vocabulary size"
+    assert design.outcome.value == "arithmetic accuracy"
+    assert design.outcome_kind.value == OutcomeKind.DOWNSTREAM
+    assert design.research_question and design.research_question.startswith(
+        "effect of vocabulary size on"
+    )
+
+
+def test_every_quote_is_verbatim_and_on_its_page() -> None:
+    for document in all_test_documents():
+        design = EXTRACTOR.extract(document)
+        text = document.text()
+        for item in design.all_evidence():
+            assert item.quote in text
+            assert len(item.quote) <= 400
+            assert item.page in page_of(document, item.quote)
+        for name in (
+            "in_scope",
+            "treatment",
+            "outcome",
+            "target_recipe",
+            "repeated_runs",
+            "n_models",
+        ):
+            claim = getattr(design, name)
+            assert 0.0 <= claim.confidence <= 1.0
+            if claim.value is None:
+                assert not claim.evidence
+
+
+def test_every_extracted_value_has_evidence_except_explicit_negatives() -> None:
+    for document in all_test_documents():
+        design = EXTRACTOR.extract(document)
+        for use in design.strategies:
+            if use.confidence > 0.3:
+                assert use.evidence
+        for name in ("treatment", "outcome", "target_recipe", "n_models", "outcome_kind"):
+            claim = getattr(design, name)
+            if claim.value is not None:
+                assert claim.evidence, name
+
+
+def test_sentence_splitting_keeps_abbreviations_and_decimals() -> None:
+    text = (
+        "We follow Smith et al. (2020) and use, e.g. a rate of 0.5 as in Fig. 3 of the appendix. "
+        "The next sentence starts here! Does a question end one? Yes. Accuracy rises to 85.3. "
+        "A year can end one too, as in 2020. Then this follows."
+    )
+    assert split_sentences(text) == [
+        "We follow Smith et al. (2020) and use, e.g. a rate of 0.5 as in Fig. 3 of the appendix.",
+        "The next sentence starts here!",
+        "Does a question end one?",
+        "Yes.",
+        "Accuracy rises to 85.3.",
+        "A year can end one too, as in 2020.",
+        "Then this follows.",
+    ]
+
+
+def test_long_quotes_are_trimmed_verbatim() -> None:
+    sentence = "word " * 200
+    trimmed = trim_quote(sentence)
+    assert len(trimmed) <= 400
+    assert sentence.startswith(trimmed)
+
+
+def test_related_work_is_discounted() -> None:
+    document = paper(
+        title="Does the Normalisation Layer Matter",
+        abstract="We ablate the normalisation layer under the same training setup at the full "
+        "model size.",
+        extra=(
+            (
+                "Related Work",
+                "Earlier studies fit scaling laws to small models. Others extrapolate power "
+                "laws to larger "
+                "scales. Proxy models are common in this line of work.",
+                5,
+            ),
+        ),
+    )
+    design = EXTRACTOR.extract(document)
+    assert Strategy.PROXY_MODEL not in design.strategy_names()
+
+
+def test_registry_builds_the_extractor() -> None:
+    extractor = get_extractor("heuristic", object())
+    assert extractor.name == "heuristic"
+    assert isinstance(extractor.extract(STRATEGY_CASES["target_experiment"][1]), Design)
+
+
+@pytest.mark.corpus
+def test_every_corpus_pdf_extracts(corpus: Path) -> None:
+    parser_module = pytest.importorskip("screener.parse.pymupdf")
+    from screener.errors import InputError
+    from screener.settings import load_settings
+
+    parser = parser_module.PyMuPDFParser.from_settings(load_settings())
+    extracted = 0
+    for pdf in sorted((corpus / "pdfs").glob("*.pdf")):
+        try:
+            document = parser.parse(pdf)
+        except InputError:
+            continue  # the parser's own failure, reported by its tests
+        design = EXTRACTOR.extract(document)
+        extracted += 1
+        text = document.text()
+        for item in design.all_evidence():
+            assert item.quote in text, pdf.name
+        assert design.in_scope.value is not None
+    assert extracted > 0
+
+
+# --- negation, proxy ablations, proxy phrases, vague phrases ---------------------------------
+
+
+def test_single_seed_and_no_error_bars_mean_no_repeated_runs() -> None:
+    sentence = (
+        "To save compute, every variant is trained once with one random seed, and the tables "
+        "give point estimates with no error bars."
+    )
+    document = paper(
+        title="Does the Normalisation Layer Matter",
+        abstract="We ablate the normalisation layer under the same training setup at the full "
+        "model size.",
+        body=sentence,
+    )
+    design = EXTRACTOR.extract(document)
+    assert design.repeated_runs.value is False
+    assert sentence in [e.quote for e in design.repeated_runs.evidence]
+    # An explicit statement is surer than the silent default (0.4).
+    assert design.repeated_runs.confidence > 0.5
+
+
+def test_a_negated_uncertainty_cue_is_not_positive() -> None:
+    sentence = (
+        "The reported scores are not averaged over several seeds, and we plot them without "
+        "confidence intervals."
+    )
+    document = paper(
+        title="Does the Normalisation Layer Matter",
+        abstract="We ablate the normalisation layer under the same training setup at the full "
+        "model size.",
+        body=sentence,
+    )
+    design = EXTRACTOR.extract(document)
+    assert design.repeated_runs.value is False
+    assert design.repeated_runs.evidence[0].quote == sentence
+
+
+def test_negation_stays_inside_its_clause_and_tests_count_even_when_not_significant() -> None:
+    document = paper(
+        title="Does the Normalisation Layer Matter",
+        abstract="We ablate the normalisation layer under the same training setup at the full "
+        "model size.",
+        body="We could not afford a larger sweep, but each comparison is averaged over three "
+        "seeds. The gap between the two blocks is not statistically significant.",
+    )
+    design = EXTRACTOR.extract(document)
+    assert design.repeated_runs.value is True
+
+
+def test_negated_at_reads_the_clause_before_and_after() -> None:
+    text = "Points are shown without any error bars, while the 1B run has error bars."
+    first = text.index("error bars")
+    second = text.rindex("error bars")
+    assert negated_at(text, first, first + 10)
+    assert not negated_at(text, second, second + 10)
+    passive = "Confidence intervals are not reported for the largest runs."
+    assert negated_at(passive, 0, len("Confidence intervals"))
+    assert not negated_at("This is not only averaged over seeds.", 20, 28)
+    # A denied result is not a denied measurement.
+    result = "We find no difference across five random seeds."
+    assert not negated_at(result, result.index("across"), len(result) - 1)
+
+
+def test_target_scale_not_trained_is_target_validation_false_with_evidence() -> None:
+    _, base, _, _ = STRATEGY_CASES["proxy_model"]
+    sentence = "We did not train a 30B network to check the forecast of the fitted curve."
+    document = paper(title=base.title or "", abstract=base.abstract or "", body=sentence)
+    design = EXTRACTOR.extract(document)
+    assert design.target_validation.value is False
+    assert [e.quote for e in design.target_validation.evidence] == [sentence]
+    assert design.target_validation.confidence > 0.35
+
+
+def test_negated_detail_cue_is_false_with_evidence() -> None:
+    _, base, _, _ = STRATEGY_CASES["theoretical_control"]
+    sentence = "We do not compare the scores with leave-one-out retraining, which is too costly."
+    document = paper(title=base.title or "", abstract=base.abstract or "", body=sentence)
+    design = EXTRACTOR.extract(document)
+    assert design.loo_validated.value is False
+    assert design.loo_validated.evidence[0].quote == sentence
+
+
+def small_model_ablation() -> Document:
+    return paper(
+        title="Tokenizer Ablations on Tiny Transformers, Extrapolated to 13B",
+        abstract="We ablate the vocabulary size on small models with 30M, 90M and 300M "
+        "parameters, fit a power law per vocabulary, and extrapolate the fitted laws to a "
+        "13B model. Held-out perplexity on a legal corpus serves as a proxy for accuracy on "
+        "contract question answering, since small models score near chance there.",
+        intro="Training a 13B model for every vocabulary is unaffordable, so the controlled "
+        "ablation runs on cheaper proxy models and the scaling law carries it upward.",
+        body="Each vocabulary is compared under the same training setup at every size.",
+    )
+
+
+def test_ablations_on_small_models_are_proxy_model_evidence() -> None:
+    design = EXTRACTOR.extract(small_model_ablation())
+    assert design.primary_strategy == Strategy.PROXY_MODEL
+    assert Strategy.TARGET_EXPERIMENT not in design.strategy_names()
+
+
+def test_proxy_phrases_are_short_noun_phrases() -> None:
+    design = EXTRACTOR.extract(small_model_ablation())
+    assert design.target_recipe.value == "a 13B model"
+    by_kind = {p.kind: p for p in design.proxies}
+    assert by_kind[ProxyKind.MODEL].proxy == "models of 30M to 300M parameters"
+    assert by_kind[ProxyKind.MODEL].target == "a 13B model"
+    assert by_kind[ProxyKind.OUTCOME].proxy == "held-out perplexity on a legal corpus"
+    assert by_kind[ProxyKind.OUTCOME].target == "accuracy on contract question answering"
+
+
+def test_controlled_comparison_at_scale_stays_primary_beside_a_fitted_curve() -> None:
+    document = paper(
+        title="Two Optimisers Compared",
+        abstract="We compare two optimisers in controlled experiments under the same training "
+        "setup, and ablate their warmup length.",
+        intro="We ablate the weight decay as well and compare the optimisers at the full size.",
+        body="An appendix-style side study fits a scaling law to a ladder of smaller models and "
+        "extrapolates it to larger scales. The fitted power law tracks the small runs.",
+    )
+    design = EXTRACTOR.extract(document)
+    assert design.primary_strategy == Strategy.TARGET_EXPERIMENT
+
+
+@pytest.mark.parametrize(
+    ("sentence", "expected"),
+    [
+        (
+            "Perplexity on a held-out news corpus serves as a stand-in for summarisation "
+            "quality, because human ratings are costly.",
+            ("perplexity on a held-out news corpus", "summarisation quality"),
+        ),
+        (
+            "We rely on this rubric score in place of ratings by expert annotators such as "
+            "lawyers.",
+            ("rubric score", "ratings by expert annotators"),
+        ),
+        (
+            "A small judge model is a cheap way to approximate crowd preferences.",
+            ("a small judge model", "crowd preferences"),
+        ),
+    ],
+)
+def test_proxy_for_parses_what_stands_in_for_what(sentence: str, expected: tuple[str, str]) -> None:
+    assert proxy_for(sentence) == expected
+
+
+def test_vague_proposals_are_not_treatments_but_names_are() -> None:
+    vague = paper(
+        title="Better Long Inputs Are Possible",
+        abstract="We propose a novel and efficient approach that handles long inputs.",
+        body="We ablate the chunk size under the same training setup.",
+    )
+    design = EXTRACTOR.extract(vague)
+    assert design.treatment.value is None
+    assert design.treatment.note and "not detected" in design.treatment.note
+    named = paper(
+        title="Better Long Inputs Are Possible",
+        abstract="We introduce a new method called Sparse Echo Routing, which skips idle tokens.",
+        body="We ablate the chunk size under the same training setup.",
+    )
+    assert EXTRACTOR.extract(named).treatment.value == "Sparse Echo Routing"
+    appositive = paper(
+        title="Better Long Inputs Are Possible",
+        abstract="We present a simple approach, Folded Window Attention (FWA), that reuses "
+        "cached keys.",
+        body="We ablate the chunk size under the same training setup.",
+    )
+    assert EXTRACTOR.extract(appositive).treatment.value == "Folded Window Attention"
+    titled = paper(
+        title="Lumen: Cheaper Attention for Long Inputs",
+        abstract="Attention over long inputs is costly in memory.",
+        body="We ablate the chunk size under the same training setup.",
+    )
+    assert EXTRACTOR.extract(titled).treatment.value == "Lumen"
+    assert is_vague("a simple yet effective framework")
+    assert not is_vague("a sparse attention mechanism")
