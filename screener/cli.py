@@ -29,6 +29,7 @@ FEATURE_COMMANDS: tuple[tuple[str, str], ...] = (
     ("screener.extract.llm_command", "add_llm_commands"),
     ("screener.batch", "add_batch_command"),
     ("screener.survey", "add_survey_command"),
+    ("screener.evaluate", "add_eval_command"),
 )
 
 
