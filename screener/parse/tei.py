@@ -95,6 +95,8 @@ def parse_tei(xml_bytes: bytes, source: str, *, max_mb: float = DEFAULT_MAX_TEI_
         root = ET.fromstring(xml_bytes)
     except ET.ParseError as error:
         raise InputError(source, f"malformed TEI: {error}") from None
+    except (LookupError, ValueError) as error:  # e.g. an XML declaration naming no real encoding
+        raise InputError(source, f"malformed TEI: {error}") from None
     if root.tag != f"{{{TEI_NS}}}TEI":
         raise InputError(source, f"malformed TEI: root element is {_local(root.tag)!r}, not TEI")
     return root
@@ -127,6 +129,8 @@ def _refuse_declarations(xml_bytes: bytes, source: str) -> None:
             source, "unsafe TEI: document type or entity declarations are refused"
         ) from None
     except expat.ExpatError as error:
+        raise InputError(source, f"malformed TEI: {error}") from None
+    except (LookupError, ValueError) as error:  # an XML declaration naming no real encoding
         raise InputError(source, f"malformed TEI: {error}") from None
 
 
