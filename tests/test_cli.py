@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -182,3 +183,42 @@ def test_unknown_backend_is_a_clear_error() -> None:
     result = screener("screen", "--extractor", "nope", EXAMPLE)
     assert result.returncode == 2
     assert "invalid choice" in result.stderr
+
+
+def test_llm_flags_reach_the_extractor_and_a_failing_server_falls_back(tmp_path: Path) -> None:
+    from tests.openai_server import ScriptedServer, Step
+
+    env_cache = tmp_path / "cache"
+    with ScriptedServer([Step(status=500, error_body={"error": {"message": "boom"}})]) as server:
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "screener",
+                "screen",
+                "--json",
+                str(EXAMPLE),
+                "--extractor",
+                "llm",
+                "--base-url",
+                server.base_url,
+                "--model",
+                "tiny-test-model",
+                "--llm-attempts",
+                "2",
+                "--llm-mode",
+                "json",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "SCREENER_CACHE_DIR": str(env_cache), "OPENAI_API_KEY": ""},
+        )
+        seen = list(server.requests)
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    assert len(seen) == 2
+    assert seen[0].body["model"] == "tiny-test-model"
+    assert "tools" not in seen[0].body
+    assert record["extractor"] == "heuristic (fallback: llm failed after 2 attempts: HTTP 500)"
+    assert record["profile"]["external"] == "key"
