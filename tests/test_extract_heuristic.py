@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from screener.design import Design, Identification, OutcomeKind, ProxyKind, Strategy
-from screener.document import Document, Paragraph, Section
+from screener.document import Caption, Document, Paragraph, Section
 from screener.extract import get_extractor
 from screener.extract.heuristic import (
     HeuristicExtractor,
@@ -639,3 +639,113 @@ def test_vague_proposals_are_not_treatments_but_names_are() -> None:
     assert EXTRACTOR.extract(titled).treatment.value == "Lumen"
     assert is_vague("a simple yet effective framework")
     assert not is_vague("a sparse attention mechanism")
+
+
+# --- repeated runs: the main comparisons, not side experiments --------------------------------
+
+NORM_TITLE = "Does the Normalisation Layer Matter"
+NORM_ABSTRACT = (
+    "We ablate the normalisation layer under the same training setup at the full model size."
+)
+
+
+def norm_paper(body: str = "", extra: tuple[tuple[str, str, int], ...] = ()) -> Document:
+    return paper(title=NORM_TITLE, abstract=NORM_ABSTRACT, body=body, extra=extra)
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        (
+            (
+                "Additional Experiments",
+                "Every curve of the warm-up sweep is averaged over five random seeds, and the "
+                "error bars show one standard deviation across seeds.",
+                6,
+            ),
+        ),
+        (
+            ("References", "A. Writer. A made-up reference. 2031.", 5),
+            (
+                "Warm-up Sweep",
+                "We train each warm-up length with three seeds and report the mean and "
+                "standard deviation over seeds.",
+                6,
+            ),
+        ),
+    ],
+    ids=["appendix-heading", "after-references"],
+)
+def test_seeds_only_in_the_appendix_are_not_repeated_main_runs(
+    extra: tuple[tuple[str, str, int], ...],
+) -> None:
+    design = EXTRACTOR.extract(norm_paper(body="Table 2 compares the two layers.", extra=extra))
+    assert design.repeated_runs.value is False
+    assert design.repeated_runs.evidence == []
+
+
+def test_main_results_with_mean_and_std_over_seeds_are_repeated_runs() -> None:
+    sentence = (
+        "For every configuration in Table 2 we report the mean and standard deviation over "
+        "three seeds."
+    )
+    design = EXTRACTOR.extract(norm_paper(body=sentence))
+    assert design.repeated_runs.value is True
+    assert design.repeated_runs.evidence[0].quote == sentence
+
+
+def test_a_main_table_caption_with_spread_over_seeds_is_repeated_runs() -> None:
+    document = norm_paper(body="Table 2 compares the two layers.").model_copy(
+        update={
+            "captions": (
+                Caption(
+                    kind="table",
+                    label="Table 2",
+                    text="Table 2: Test accuracy, mean \u00b1 standard deviation over four seeds.",
+                    page=4,
+                ),
+            )
+        }
+    )
+    assert EXTRACTOR.extract(document).repeated_runs.value is True
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "For reproducibility we fix the random seed to 0 in all experiments.",
+        "We fix the random seeds of every library before training.",
+    ],
+)
+def test_fixing_the_seed_is_not_a_repeated_runs_cue(sentence: str) -> None:
+    design = EXTRACTOR.extract(norm_paper(body=sentence))
+    assert design.repeated_runs.value is False
+    assert design.repeated_runs.evidence == []
+
+
+def test_one_local_mention_in_a_side_experiment_is_not_enough() -> None:
+    body = (
+        "Table 2 compares the two layers on the five benchmarks. "
+        "In Figure 7, the toy copying task is shown for three widths, averaged over three seeds."
+    )
+    design = EXTRACTOR.extract(norm_paper(body=body))
+    assert design.repeated_runs.value is False
+    assert "passing" in (design.repeated_runs.note or "")
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # p-values of an association and of rater agreement, not of the main comparison.
+        "The judge scores correlate with the rater scores (Spearman rho = 0.7, p < 0.01).",
+        "Inter-annotator agreement was moderate (Fleiss kappa = 0.5, p < 0.01).",
+        # A timing benchmark repeated on the hardware, not a repeated training run.
+        "Throughput is averaged over 20 runs on four GPUs.",
+        # A description of the data.
+        "The standard deviation of the document lengths is 310 tokens.",
+    ],
+)
+def test_incidental_statistics_are_not_repeated_runs(sentence: str) -> None:
+    design = EXTRACTOR.extract(norm_paper(body=sentence))
+    assert design.repeated_runs.value is False
+    assert design.repeated_runs.evidence == []

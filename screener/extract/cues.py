@@ -476,17 +476,32 @@ IDENTIFICATION_CUES: dict[str, tuple[Cue, ...]] = {
 }
 
 # --- repeated runs / uncertainty ---------------------------------------------------------------
+# Weights grade how plainly a cue describes the paper's own repetitions: 2.0 names how often
+# runs were repeated or averaged, 1.0 is an uncertainty display of unclear scope, 0.5 a bare
+# statistics term that also appears in data analyses.
+_COUNT = r"(?:\d+|two|three|four|five|six|seven|eight|nine|ten)"
 REPEATED_RUN_CUES: tuple[Cue, ...] = (
     cue(
-        r"\b(?:random|multiple|several|two|three|four|five|ten) (?:random )?seeds\b"
-        r"|\b(?:over|across|with|using|on) \d+ (?:random |different )?seeds\b",
-        1.5,
+        rf"\b{_COUNT} (?:random |different |independent )?seeds\b"
+        rf"|\b(?:over|across|with|using|on|from) {_COUNT} (?:random |different |independent )?"
+        r"(?:seeds|runs|trials|repetitions|initiali[sz]ations)\b",
+        2.0,
         "runs repeated over seeds",
     ),
     cue(
         rf"\baverag\w* (?:over|across) {NUM} (?:[\w-]+ )?(?:runs|seeds|trials|repetitions)\b",
-        1.5,
+        2.0,
         "results averaged over runs",
+    ),
+    cue(
+        rf"\brepeat\w* (?:\w+ ){{0,4}}{_COUNT} times\b",
+        2.0,
+        "runs repeated several times",
+    ),
+    cue(
+        r"\b(?:multiple|several|different) (?:random )?seeds\b|\brandom seeds\b",
+        1.0,
+        "seeds are varied",
     ),
     cue(r"\bstandard (?:deviations?|errors?)\b", 1.0, "spread across runs is reported"),
     cue(r"\berror bars?\b", 1.0, "error bars are shown"),
@@ -495,11 +510,71 @@ REPEATED_RUN_CUES: tuple[Cue, ...] = (
     # "not statistically significant" still reports a test, so these are not negated.
     cue(
         r"\bstatistically significant\b|\bp\s?<\s?0?\.0\d",
-        1.0,
+        0.5,
         "a significance test is reported",
         negatable=False,
     ),
 )
+# Uncertainty terms (standard deviation, interval, error bars) count fully only beside words that
+# tie them to repeated runs or to how results are shown; alone they may describe data.
+UNCERTAINTY_CUE_WHYS = frozenset(
+    {
+        "spread across runs is reported",
+        "error bars are shown",
+        "confidence intervals are reported",
+    }
+)
+RUNS_LINK = re.compile(
+    r"\b(?:seeds?|runs|trials|repetitions|repeats|initiali[sz]ations|independent|we report|"
+    r"reported|shaded|in parenthes[ie]s|error bars?|mean and)\b|\u00b1|\+/-",
+    re.IGNORECASE,
+)
+# A statement about every result ("all results are averaged over three seeds", "each model is
+# trained with five seeds") rather than one figure's side experiment.
+RUNS_GLOBAL = re.compile(
+    r"\b(?:all|each|every|throughout|unless (?:otherwise )?(?:stated|noted|specified|mentioned)|"
+    r"we report|are reported|(?:our|the|main|reported) (?:results|numbers|scores|experiments)|"
+    r"results (?:are )?(?:averaged|reported))\b",
+    re.IGNORECASE,
+)
+# Sentences whose statistics belong to something other than the main comparisons: association
+# and agreement measures (p-values of a correlation, inter-annotator kappa, a regression fit).
+RUNS_ASSOCIATION = re.compile(
+    r"\b(?:correlat\w*|pearson|spearman|kendall|kappa|krippendorff|inter-?annotator|inter-?rater|"
+    r"regression (?:lines?|fits?|models?|coefficients?|slopes?)|f-tests?|chi-squared?)\b"
+    r"|[\u03ba\u03c1\u03c4]\s?=",
+    re.IGNORECASE,
+)
+# Repeated timing measurements (runtime averaged over runs on a GPU) are not repeated training.
+RUNS_TIMING = re.compile(
+    r"\b(?:gpus?|tpus?|cpus?|latency|runtimes?|run-?times?|wall-?clock|throughput|speed-?ups?|"
+    r"timings?|seconds|milliseconds|ms)\b",
+    re.IGNORECASE,
+)
+# Fixing a seed for reproducibility, and descriptive statistics of the data.
+RUNS_INCIDENTAL = re.compile(
+    r"\bfix\w* (?:the |a |all |our )?(?:random )?seeds?\b|\bseeds? (?:of|=|to|is set to) \d"
+    r"|\b(?:dataset|data|corpus|benchmark) statistics\b"
+    r"|\b(?:standard deviation|variance) of (?:the )?(?:[\w-]+ )?(?:lengths?|norms?|tokens|words"
+    r"|documents|sentences|inputs|embeddings|weights|activations)\b",
+    re.IGNORECASE,
+)
+# Sections whose statements are not the main comparisons: analyses beside the results,
+# ablations and human studies (counted at a fraction), and appendix material (not counted).
+RUNS_SIDE_HEADING = re.compile(
+    r"analys[ie]s|ablation|human (?:evaluation|study)|annotation|case stud|qualitative|"
+    r"limitation|discussion|statistics|error analysis",
+    re.IGNORECASE,
+)
+# ("Human evaluation" stays a side study; "Results and analysis" is the main results.)
+RUNS_MAIN_HEADING = re.compile(r"result|experiment|benchmark", re.IGNORECASE)
+RUNS_APPENDIX_HEADING = re.compile(
+    r"^(?:appendi(?:x|ces)|supplement|additional (?:experiments?|results|analys[ie]s|ablations?)|"
+    r"more (?:experiments?|results)|further (?:experiments?|results)|ablation details)",
+    re.IGNORECASE,
+)
+# An appendix section number: a capital letter, optionally with subsections ("B", "C.2").
+APPENDIX_NUMBER = re.compile(r"^[A-Z](?:\.\d+)*$")
 # Explicit statements that the main comparisons rest on one run each (repeated_runs false).
 SINGLE_RUN_CUES: tuple[Cue, ...] = (
     cue(

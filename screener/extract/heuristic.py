@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 import re
 from bisect import bisect_right
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from screener.design import (
@@ -403,6 +403,99 @@ def boolean_claim(
     return None
 
 
+# --- repeated runs: where a cue stands and what it describes ---------------------------------
+# Summed sentence score (cue strength x placement) that makes the main comparisons repeated:
+# one plain statement ("each model is trained with three seeds") in the main text is enough,
+# a bare "standard deviation" or p-value is not.
+RUNS_THRESHOLD = 2.0
+# Placement multipliers; appendix and related work count nothing.
+RUNS_PLACE = {
+    "title": 1.5,
+    "abstract": 1.5,
+    "intro": 1.0,
+    "conclusion": 1.0,
+    "body": 1.0,
+    "caption": 1.0,
+    "side": 0.4,
+}
+# A body sentence about one figure's runs, without words that extend it to all results.
+RUNS_LOCAL = 0.5
+# Weight of a linked uncertainty term in a caption of a main table or figure.
+RUNS_CAPTION = 2.0
+# Weight of an unlinked uncertainty term ("the standard deviation of ...").
+RUNS_UNLINKED = 0.5
+
+
+def is_appendix_number(number: str | None) -> bool:
+    """Whether a section number is an appendix's ("B", "C.2")."""
+    return bool(number and C.APPENDIX_NUMBER.match(number.strip()))
+
+
+def runs_placement(scan: _Scan, document: Document) -> Callable[[Sentence], float]:
+    """How much a sentence in each part of the paper says about the main comparisons."""
+    appendix_headings = {
+        section.heading
+        for section in document.sections
+        if section.heading
+        and (
+            is_appendix_number(section.number)
+            or C.RUNS_APPENDIX_HEADING.search(section.heading.strip())
+        )
+    }
+    appendix_pages = [
+        s.page
+        for s in scan.sentences
+        if s.page is not None and (s.zone == "appendix" or s.section in appendix_headings)
+    ]
+    appendix_from = min(appendix_pages, default=None)
+
+    def place(sentence: Sentence) -> float:
+        if sentence.zone in ("related", "appendix") or sentence.section in appendix_headings:
+            return 0.0
+        if sentence.zone == "caption":
+            # Captions carry no heading; those on appendix pages describe appendix tables.
+            late = appendix_from is not None and (sentence.page or 0) >= appendix_from
+            return 0.0 if late else RUNS_PLACE["caption"]
+        if (
+            sentence.zone == "body"
+            and C.RUNS_SIDE_HEADING.search(sentence.section)
+            and not C.RUNS_MAIN_HEADING.search(sentence.section)
+        ):
+            return RUNS_PLACE["side"]
+        return RUNS_PLACE.get(sentence.zone, 0.0)
+
+    return place
+
+
+def incidental_run_cue(hit: Hit) -> bool:
+    """Whether the statistics in the hit's sentence belong to something other than repeated
+    runs of the comparisons: an association or agreement measure, a timing benchmark, a fixed
+    seed, a description of the data."""
+    text = hit.sentence.text
+    if C.RUNS_ASSOCIATION.search(text) or C.RUNS_INCIDENTAL.search(text):
+        return True
+    # Runtime averaged over runs on a GPU is a measurement, not a repeated training run.
+    return "seed" not in hit.match.lower() and bool(C.RUNS_TIMING.search(text))
+
+
+def run_cue_strength(hit: Hit) -> float:
+    """The cue's weight, lowered for an uncertainty term not tied to runs or to how results
+    are shown, and for a body sentence about one figure rather than all results."""
+    text = hit.sentence.text
+    weight = hit.cue.weight
+    if hit.cue.why in C.UNCERTAINTY_CUE_WHYS:
+        linked = bool(C.RUNS_LINK.search(text))
+        if hit.sentence.zone == "caption":
+            # A caption's linked display ("mean ± std", "shaded: 95% interval") describes
+            # the numbers of its own table or figure.
+            weight = RUNS_CAPTION if linked else weight
+        elif not linked:
+            weight = RUNS_UNLINKED
+    if hit.sentence.zone == "body" and weight > 1.0 and not C.RUNS_GLOBAL.search(text):
+        weight *= RUNS_LOCAL
+    return weight
+
+
 @dataclass
 class _StrategyScore:
     strategy: Strategy
@@ -445,7 +538,7 @@ class HeuristicExtractor:
         self._strategies(design, scores)
         self._phrases(design, scan)
         self._identification(design, scan)
-        self._repeated_runs(design, scan)
+        self._repeated_runs(design, scan, document)
         self._observational_fields(design, scan)
         self._proxies(design, scan)
         self._details(design, scan)
@@ -809,18 +902,62 @@ class HeuristicExtractor:
 
     # --- repeated runs ---------------------------------------------------------------------
     @staticmethod
-    def _repeated_runs(design: Design, scan: _Scan) -> None:
-        def read(table: tuple[Cue, ...]) -> list[Hit]:
-            return [
-                h
-                for c in table
-                for h in scan.hits(c)
-                if h.sentence.zone not in ("related", "appendix")
-            ]
+    def _repeated_runs(design: Design, scan: _Scan, document: Document) -> None:
+        """Whether the MAIN comparisons are repeated or shown with their uncertainty.
 
-        claim = boolean_claim(read(C.REPEATED_RUN_CUES), read(C.SINGLE_RUN_CUES), 2.0)
-        if claim is not None:
-            design.repeated_runs = claim
+        Each affirming sentence scores its strongest cue times where it stands (see
+        `runs_placement`); sentences whose statistics belong to a data analysis, a timing
+        benchmark or a fixed seed are dropped. One local mention in the body counts half, so a
+        side experiment's seeds do not speak for the whole paper.
+        """
+        place = runs_placement(scan, document)
+
+        def read(table: tuple[Cue, ...]) -> list[Hit]:
+            return [h for c in table for h in scan.hits(c) if place(h.sentence) > 0]
+
+        positive = read(C.REPEATED_RUN_CUES)
+        affirmed = [h for h in positive if not h.negated and not incidental_run_cue(h)]
+        denied = [h for h in positive if h.negated] + [
+            h for h in read(C.SINGLE_RUN_CUES) if not h.negated
+        ]
+        strength: dict[int, tuple[float, Hit]] = {}
+        for hit in affirmed:
+            value = run_cue_strength(hit) * place(hit.sentence)
+            key = id(hit.sentence)
+            if value > strength.get(key, (0.0, hit))[0]:
+                strength[key] = (value, hit)
+        ranked = sorted(strength.values(), key=lambda pair: -pair[0])
+        yes = sum(value for value, _ in ranked)
+        no = grouped_score(denied)
+        if yes >= RUNS_THRESHOLD and yes >= no:
+            conf = confidence_from(yes, RUNS_THRESHOLD)
+            design.repeated_runs = Claim[bool](
+                value=True,
+                evidence=[quote_of(hit.sentence) for _, hit in ranked[:2]],
+                confidence=round(max(0.3, conf - 0.2), 2) if denied else conf,
+                note="some sentences also deny it" if denied else None,
+            )
+        elif denied:
+            design.repeated_runs = Claim[bool](
+                value=False,
+                evidence=best_evidence(denied),
+                confidence=round(max(0.5, confidence_from(no, 2.0)), 2),
+                note="the paper says so" if not ranked else "denials outweigh the affirming cues",
+            )
+        elif ranked:
+            design.repeated_runs = Claim[bool](
+                value=False,
+                confidence=0.45,
+                note="seeds, intervals or tests are mentioned only in passing or for side "
+                "experiments, not for the main comparisons",
+            )
+        elif len(affirmed) < len([h for h in positive if not h.negated]):
+            design.repeated_runs = Claim[bool](
+                value=False,
+                confidence=0.45,
+                note="the statistics mentioned describe an association or agreement measure, a "
+                "timing benchmark, a fixed seed or the data, not repeated runs",
+            )
         else:
             design.repeated_runs = Claim[bool](
                 value=False,
