@@ -406,3 +406,21 @@ def test_markdown_escapes_line_start_syntax_only_where_a_line_starts() -> None:
     markdown = record_markdown(record)
     assert "- **rules:** 1.0.0\n" in markdown
     assert "\n1\\. # not a list\n" in markdown
+
+
+def test_llm_record_shows_its_prompt_and_flags_ungrounded_quotes() -> None:
+    record = fictional_record()
+    design = record.design.model_copy(deep=True)
+    design.treatment.evidence = [
+        Evidence(quote="A sentence the model made up.", page=2, grounded=False)
+    ]
+    record = record.model_copy(
+        update={
+            "design": design,
+            "extraction": {"prompt": "extract_design v1", "prompt_sha256": "ab12" * 16},
+        }
+    )
+    for text in (terminal_text(record), record_markdown(record)):
+        assert "extract_design v1 (ab12ab12ab12)" in " ".join(text.split())
+        assert "UNGROUNDED" in text
+    assert "UNGROUNDED" not in terminal_text(fictional_record())

@@ -64,7 +64,9 @@ def shorten(text: str, limit: int = QUOTE_CHARS) -> str:
 
 
 def page_prefix(evidence: Evidence) -> str:
-    return f"p. {evidence.page}" if evidence.page is not None else "page unknown"
+    where = f"p. {evidence.page}" if evidence.page is not None else "page unknown"
+    # An LLM quote that could not be found in the paper stays visible, but flagged.
+    return f"{where}, UNGROUNDED (not found in the paper)" if evidence.grounded is False else where
 
 
 def quote_line(evidence: Evidence, limit: int = QUOTE_CHARS) -> str:
@@ -88,13 +90,17 @@ def error_line(record: Record) -> str:
 
 def header_facts(record: Record) -> list[tuple[str, str]]:
     """(label, value) pairs of the header line under the title."""
-    return [
+    facts = [
         ("source", record.source),
         ("pages", str(record.document.pages)),
         ("parser", record.parser or "?"),
         ("extractor", record.extractor or "?"),
         ("rules", record.rules_version),
     ]
+    prompt, prompt_sha = record.extraction.get("prompt"), record.extraction.get("prompt_sha256")
+    if prompt and prompt_sha:
+        facts.append(("prompt", f"{prompt} ({str(prompt_sha)[:12]})"))
+    return facts
 
 
 def usage_line(record: Record) -> str | None:
