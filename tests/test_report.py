@@ -421,6 +421,6 @@ def test_llm_record_shows_its_prompt_and_flags_ungrounded_quotes() -> None:
         }
     )
     for text in (terminal_text(record), record_markdown(record)):
-        assert "extract_design v1 (ab12ab12ab12)" in " ".join(text.split())
+        assert "design v1 (ab12ab12ab12)" in " ".join(text.split())
         assert "UNGROUNDED" in text
     assert "UNGROUNDED" not in terminal_text(fictional_record())
