@@ -9,6 +9,7 @@ written `[^.\n]` to stay inside it.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from screener.design import OutcomeKind, Strategy, TreatmentProxyKind
@@ -92,8 +93,12 @@ def _expand_leading_group(regex: str) -> list[str]:
     return [expanded for alt in alternatives for expanded in _expand_leading_group(alt + rest)]
 
 
-def _closing_paren(regex: str) -> int:
-    """Index of the parenthesis closing the group that opens at index 0 (-1 if none)."""
+def _structure(regex: str) -> Iterator[tuple[int, str, int]]:
+    """(index, char, depth) of each character outside escapes and character classes.
+
+    `depth` is the number of groups open after the character (a ")" reports the depth it
+    closes back to), which is what both helpers below need.
+    """
     depth = 0
     escaped = in_class = False
     for index, char in enumerate(regex):
@@ -105,39 +110,21 @@ def _closing_paren(regex: str) -> int:
             in_class = char != "]"
         elif char == "[":
             in_class = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-            if depth == 0:
-                return index
-    return -1
+        else:
+            depth += {"(": 1, ")": -1}.get(char, 0)
+            yield index, char, depth
+
+
+def _closing_paren(regex: str) -> int:
+    """Index of the parenthesis closing the group that opens at index 0 (-1 if none)."""
+    return next((i for i, char, depth in _structure(regex) if char == ")" and depth == 0), -1)
 
 
 def _split_top_level(regex: str) -> list[str]:
     """The alternatives of a regex's top-level `|` (none inside groups or classes)."""
-    depth, pieces, current = 0, [], []
-    escaped = in_class = False
-    for char in regex:
-        current.append(char)
-        if escaped:
-            escaped = False
-        elif char == "\\":
-            escaped = True
-        elif in_class:
-            in_class = char != "]"
-        elif char == "[":
-            in_class = True
-        elif char == "(":
-            depth += 1
-        elif char == ")":
-            depth -= 1
-        elif char == "|" and depth == 0:
-            current.pop()
-            pieces.append("".join(current))
-            current = []
-    pieces.append("".join(current))
-    return pieces
+    cuts = [i for i, char, depth in _structure(regex) if char == "|" and depth == 0]
+    bounds = [-1, *cuts, len(regex)]
+    return [regex[a + 1 : b] for a, b in zip(bounds, bounds[1:], strict=False)]
 
 
 GAP = r"[^.\n]{0,80}"  # words between two parts of one phrase, within one sentence
