@@ -18,8 +18,8 @@ from rich.console import Console
 from screener import __version__
 from screener.design import Design
 from screener.errors import ScreenerError
-from screener.parse import PARSERS
 from screener.extract import EXTRACTORS
+from screener.parse import PARSERS
 from screener.settings import Settings, load_settings
 
 # Subcommands that live with their feature: (module, function that adds the subparser).
@@ -45,7 +45,9 @@ def add_backend_options(parser: argparse.ArgumentParser) -> None:
         help="with --parser grobid: an unreachable GROBID is an error, not a PyMuPDF fallback",
     )
     parser.add_argument(
-        "--extractor", choices=sorted(EXTRACTORS), help="design extractor (default: heuristic, offline)"
+        "--extractor",
+        choices=sorted(EXTRACTORS),
+        help="design extractor (default: heuristic, offline)",
     )
     from screener.extract.llm_command import add_llm_options
 
@@ -72,7 +74,9 @@ _SETTING_FLAGS = {
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
-    return load_settings(**{field: getattr(args, flag, None) for flag, field in _SETTING_FLAGS.items()})
+    return load_settings(
+        **{field: getattr(args, flag, None) for flag, field in _SETTING_FLAGS.items()}
+    )
 
 
 # --- screen -------------------------------------------------------------------------------
@@ -83,10 +87,16 @@ def _add_screen(subparsers: argparse._SubParsersAction) -> None:
         "screen", help="screen papers: parse, extract the design, judge it, report"
     )
     parser.add_argument("papers", nargs="+", type=Path, metavar="PAPER.pdf")
-    parser.add_argument("--json", action="store_true", help="print one JSON object per paper per line")
-    parser.add_argument("--out", type=Path, help="also write <stem>.json and <stem>.md into this folder")
     parser.add_argument(
-        "--figure", action="store_true", help="also write <stem>.png, the profile matrix (into --out or .)"
+        "--json", action="store_true", help="print one JSON object per paper per line"
+    )
+    parser.add_argument(
+        "--out", type=Path, help="also write <stem>.json and <stem>.md into this folder"
+    )
+    parser.add_argument(
+        "--figure",
+        action="store_true",
+        help="also write <stem>.png, the profile matrix (into --out or .)",
     )
     add_backend_options(parser)
     parser.set_defaults(handler=run_screen)
@@ -125,7 +135,9 @@ def _render(record: Any, console: Console) -> None:
     console.print()
 
 
-def _write_outputs(record: Any, path: Path, args: argparse.Namespace, stems: set[str], errors: Console) -> None:
+def _write_outputs(
+    record: Any, path: Path, args: argparse.Namespace, stems: set[str], errors: Console
+) -> None:
     from screener.report import profile_figure, record_markdown
 
     folder = args.out or Path(".")
@@ -133,12 +145,16 @@ def _write_outputs(record: Any, path: Path, args: argparse.Namespace, stems: set
     try:
         folder.mkdir(parents=True, exist_ok=True)
         if args.out:
-            (folder / f"{stem}.json").write_text(record.model_dump_json(indent=2) + "\n", encoding="utf-8")
+            (folder / f"{stem}.json").write_text(
+                record.model_dump_json(indent=2) + "\n", encoding="utf-8"
+            )
             (folder / f"{stem}.md").write_text(record_markdown(record), encoding="utf-8")
         if args.figure:
             profile_figure(record, folder / f"{stem}.png")
     except OSError as exc:
-        errors.print(f"screener: {folder}: cannot write reports ({exc.strerror or exc})", markup=False)
+        errors.print(
+            f"screener: {folder}: cannot write reports ({exc.strerror or exc})", markup=False
+        )
 
 
 def _unique_stem(stem: str, taken: set[str]) -> str:
@@ -176,7 +192,9 @@ def run_judge(args: argparse.Namespace) -> int:
             try:
                 design = Design.from_codebook(record)
             except ValueError as exc:
-                print(f"screener: {where}: not a valid design ({_first_error(exc)})", file=sys.stderr)
+                print(
+                    f"screener: {where}: not a valid design ({_first_error(exc)})", file=sys.stderr
+                )
                 failed += 1
                 continue
             judgment = judge(design)
@@ -200,7 +218,9 @@ def _read_designs(path: Path) -> list[tuple[str, dict[str, Any]]]:
     try:
         whole = json.loads(text)
         items = whole if isinstance(whole, list) else [whole]
-        labelled = [(str(path) if len(items) == 1 else f"{path}[{i}]", item) for i, item in enumerate(items)]
+        labelled = [
+            (str(path) if len(items) == 1 else f"{path}[{i}]", item) for i, item in enumerate(items)
+        ]
     except json.JSONDecodeError:
         labelled = []
         for number, line in enumerate(text.splitlines(), start=1):
@@ -232,7 +252,9 @@ def _first_error(exc: ValueError) -> str:
 
 def _add_schema(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser("schema", help="print the JSON Schema of the extracted Design")
-    parser.set_defaults(handler=lambda args: print(json.dumps(Design.model_json_schema(), indent=2)) or 0)
+    parser.set_defaults(
+        handler=lambda args: print(json.dumps(Design.model_json_schema(), indent=2)) or 0
+    )
 
 
 # --- entry point --------------------------------------------------------------------------
@@ -276,7 +298,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # the last line of defence: one line, not a traceback
         if args.debug:
             raise
-        print(f"screener: unexpected error: {type(exc).__name__}: {exc} (rerun with --debug)", file=sys.stderr)
+        print(
+            f"screener: unexpected error: {type(exc).__name__}: {exc} (rerun with --debug)",
+            file=sys.stderr,
+        )
         return 3
 
 

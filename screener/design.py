@@ -72,7 +72,8 @@ class Evidence(BaseModel):
     page: int | None = Field(default=None, description="1-based page of the quote")
     section: str | None = Field(default=None, description="heading of the section it stands in")
     grounded: bool | None = Field(
-        default=None, description="whether the quote was found in the document text; None when unchecked"
+        default=None,
+        description="whether the quote was found in the document text; None when unchecked",
     )
 
 
@@ -166,7 +167,8 @@ class Design(BaseModel):
     )
     scope_reason: str | None = Field(default=None, description="one line: why in or out of scope")
     strategies: list[StrategyUse] = Field(
-        default_factory=list, description="every strategy the main claims rest on; empty when out of scope"
+        default_factory=list,
+        description="every strategy the main claims rest on; empty when out of scope",
     )
     primary_strategy: Strategy | None = Field(
         default=None, description="the strategy the headline claim rests on most"
@@ -183,7 +185,8 @@ class Design(BaseModel):
     identification: list[IdentificationUse] = Field(default_factory=list)
     repeated_runs: Claim[bool] = Field(
         default_factory=Claim,
-        description="main comparisons repeated over seeds/runs, or reported with confidence intervals / tests",
+        description="main comparisons repeated over seeds/runs, or reported with confidence "
+        "intervals / tests",
     )
     n_models: Claim[int] = Field(
         default_factory=Claim, description="observational: number of distinct models analysed"
@@ -193,8 +196,8 @@ class Design(BaseModel):
     )
     target_validation: Claim[bool] = Field(
         default_factory=Claim,
-        description="proxy designs: the proxy is checked against the target (prediction verified at "
-        "larger scale, proxy treatment/outcome compared with the real one)",
+        description="proxy designs: the proxy is checked against the target (prediction "
+        "verified at larger scale, proxy treatment/outcome compared with the real one)",
     )
     confidence: Literal["high", "medium", "low"] | None = None
     notes: str = ""
@@ -207,13 +210,16 @@ class Design(BaseModel):
     )
     recipe_transfer: Claim[bool] = Field(
         default_factory=Claim,
-        description="results are transferred to another data mix, model family or hyperparameter setting",
+        description="results are transferred to another data mix, model family or "
+        "hyperparameter setting",
     )
     recipes_validated: Claim[bool] = Field(
-        default_factory=Claim, description="results shown to hold across the recipes they are applied to"
+        default_factory=Claim,
+        description="results shown to hold across the recipes they are applied to",
     )
     published_models: Claim[bool] = Field(
-        default_factory=Claim, description="observational sample of published models or leaderboard entries"
+        default_factory=Claim,
+        description="observational sample of published models or leaderboard entries",
     )
     within_family: Claim[bool] = Field(
         default_factory=Claim, description="within-family analyses or family interaction terms"
@@ -223,7 +229,8 @@ class Design(BaseModel):
     )
     systematic_groups: Claim[bool] = Field(
         default_factory=Claim,
-        description="within-run treated and control units differ systematically (dedup, frequency, split)",
+        description="within-run treated and control units differ systematically "
+        "(dedup, frequency, split)",
     )
     unit_level_claims: Claim[bool] = Field(
         default_factory=Claim, description="claims concern individual units (a document, a subword)"
@@ -235,16 +242,19 @@ class Design(BaseModel):
         default_factory=Claim, description="the paper discusses interference between units"
     )
     attribution_approximation: Claim[bool] = Field(
-        default_factory=Claim, description="influence functions or other analytic attribution approximations"
+        default_factory=Claim,
+        description="influence functions or other analytic attribution approximations",
     )
     loo_validated: Claim[bool] = Field(
-        default_factory=Claim, description="the approximation is validated against leave-one-out retraining"
+        default_factory=Claim,
+        description="the approximation is validated against leave-one-out retraining",
     )
     canaries_injected: Claim[bool] = Field(
         default_factory=Claim, description="canaries or signals are injected into training"
     )
     injection_effect_negligible: Claim[bool] = Field(
-        default_factory=Claim, description="the injection is shown to leave the model essentially unchanged"
+        default_factory=Claim,
+        description="the injection is shown to leave the model essentially unchanged",
     )
 
     @model_validator(mode="before")
@@ -275,7 +285,9 @@ class Design(BaseModel):
         if len(set(names)) != len(names):
             raise ValueError("a strategy is listed twice")
         if self.primary_strategy is not None and self.primary_strategy not in names:
-            raise ValueError(f"primary_strategy {self.primary_strategy.value!r} is not among the strategies")
+            raise ValueError(
+                f"primary_strategy {self.primary_strategy.value!r} is not among the strategies"
+            )
         if self.in_scope.value is False and names:
             raise ValueError("an out-of-scope paper lists no strategies")
         return self

@@ -22,7 +22,9 @@ class Paragraph(_Frozen):
 
 
 class Section(_Frozen):
-    heading: str = Field(description="heading as printed, without its number; '' for text before the first heading")
+    heading: str = Field(
+        description="heading as printed, without its number; '' for text before the first heading"
+    )
     number: str | None = Field(default=None, description="section number as printed, e.g. '3.1'")
     level: int = Field(default=1, ge=1, description="1 for a section, 2 for a subsection, ...")
     paragraphs: tuple[Paragraph, ...] = ()
@@ -42,7 +44,9 @@ class Reference(_Frozen):
 
 class Document(_Frozen):
     source: str = Field(description="path or name the document was read from")
-    sha256: str = Field(description="sha256 of the source file's bytes (or of the record for metadata input)")
+    sha256: str = Field(
+        description="sha256 of the source file's bytes (or of the record for metadata input)"
+    )
     parser: str = Field(description="parser that produced this document, with its version")
     title: str | None = None
     authors: tuple[str, ...] = ()
@@ -53,9 +57,12 @@ class Document(_Frozen):
     references: tuple[Reference, ...] = ()
     pages: int = Field(default=0, ge=0, description="number of pages in the source")
     meta: dict[str, str] = Field(
-        default_factory=dict, description="extra facts known about the source (arXiv id, year, categories)"
+        default_factory=dict,
+        description="extra facts known about the source (arXiv id, year, categories)",
     )
-    warnings: tuple[str, ...] = Field(default=(), description="what the parser had to guess or gave up on")
+    warnings: tuple[str, ...] = Field(
+        default=(), description="what the parser had to guess or gave up on"
+    )
 
     def paragraphs(self) -> Iterator[tuple[Section, Paragraph]]:
         """Every body paragraph in reading order, with the section it belongs to."""

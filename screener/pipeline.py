@@ -62,7 +62,8 @@ class Record(BaseModel):
     meta: dict[str, str] = Field(default_factory=dict)
     extraction: dict[str, Any] = Field(
         default_factory=dict,
-        description="what produced the design beyond its name: model, prompt name and sha256, cache key",
+        description="what produced the design beyond its name: model, prompt name and "
+        "sha256, cache key",
     )
 
     @property
@@ -74,7 +75,9 @@ def _elapsed_ms(start: float) -> float:
     return round((time.perf_counter() - start) * 1000, 2)
 
 
-def screen_document(document: Document, extractor: Extractor, record: Record | None = None) -> Record:
+def screen_document(
+    document: Document, extractor: Extractor, record: Record | None = None
+) -> Record:
     """Extract and judge an already parsed document."""
     record = record or Record(source=document.source)
     record.sha256 = document.sha256

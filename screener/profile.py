@@ -93,10 +93,14 @@ class Threat(_Frozen):
     validity: ValidityType
     level: Level = Field(description="level after mitigation")
     base_level: Level = Field(description="level before mitigation")
-    assumption: str | None = Field(default=None, description="the assumption of the paper's Appendix B, e.g. 'A4'")
+    assumption: str | None = Field(
+        default=None, description="the assumption of the paper's Appendix B, e.g. 'A4'"
+    )
     assumption_text: str | None = None
     explanation: str = Field(description="one sentence about this paper")
-    strategies: tuple[Strategy, ...] = Field(description="strategies whose use triggered the threat")
+    strategies: tuple[Strategy, ...] = Field(
+        description="strategies whose use triggered the threat"
+    )
     evidence: tuple[Evidence, ...] = ()
     mitigations: tuple[Mitigation, ...] = ()
     notes: tuple[str, ...] = ()

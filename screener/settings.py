@@ -18,7 +18,8 @@ class Settings(BaseSettings):
 
     corpus_dir: Path = Field(
         default=Path("../shared/corpus"),
-        description="folder with the real-paper corpus (pdfs/, tei/, manifest.csv) for corpus tests and benchmarks",
+        description="folder with the real-paper corpus (pdfs/, tei/, manifest.csv) for corpus "
+        "tests and benchmarks",
     )
     cache_dir: Path = Field(
         default_factory=lambda: Path(user_cache_dir("screener")),

@@ -98,10 +98,16 @@ class Condition:
         return list(claim.evidence) if claim.value is not None else []
 
     def matched_strategies(self, design: Design) -> list[Strategy]:
-        return [s for s in design.strategy_names() if s in self.values] if self.kind == "uses" else []
+        return (
+            [s for s in design.strategy_names() if s in self.values] if self.kind == "uses" else []
+        )
 
     def matched_methods(self, design: Design) -> list[Identification]:
-        return [m for m in design.identification_names() if m in self.values] if self.kind == "has" else []
+        return (
+            [m for m in design.identification_names() if m in self.values]
+            if self.kind == "has"
+            else []
+        )
 
 
 def _is(value: Any, word: str) -> bool:
@@ -142,7 +148,9 @@ def parse_condition(text: str, params: dict[str, Any]) -> Condition:
     raise RulesError(f"rule condition {text!r} is not in the condition language")
 
 
-def _build_condition(text: str, kind: str, parts: dict[str, str], params: dict[str, Any]) -> Condition:
+def _build_condition(
+    text: str, kind: str, parts: dict[str, str], params: dict[str, Any]
+) -> Condition:
     field = parts.get("field")
     if field is not None and field not in _CLAIM_FIELDS:
         raise RulesError(f"rule condition {text!r} names unknown design field {field!r}")
@@ -177,7 +185,9 @@ def _enum(kind: type[Enum], value: str, text: str) -> Any:
     try:
         return kind(value)
     except ValueError:
-        raise RulesError(f"rule condition {text!r} names unknown {kind.__name__} {value!r}") from None
+        raise RulesError(
+            f"rule condition {text!r} names unknown {kind.__name__} {value!r}"
+        ) from None
 
 
 # --- the table ----------------------------------------------------------------------------
@@ -319,7 +329,8 @@ def judge(design: Design, rules: RuleSet | None = None) -> Judgment:
     rows = tuple(_row(strategy, rules.strategies[strategy], carriers) for strategy in used)
     combined = {
         validity.value: Level.highest(
-            [row.level(validity) for row in rows] + [t.level for t in threats if t.validity == validity]
+            [row.level(validity) for row in rows]
+            + [t.level for t in threats if t.validity == validity]
         )
         for validity in VALIDITY_TYPES
     }
@@ -329,7 +340,9 @@ def judge(design: Design, rules: RuleSet | None = None) -> Judgment:
 
 
 def _row(
-    strategy: Strategy, base: StrategyRow, carriers: dict[tuple[Strategy, ValidityType], list[Threat]]
+    strategy: Strategy,
+    base: StrategyRow,
+    carriers: dict[tuple[Strategy, ValidityType], list[Threat]],
 ) -> ProfileRow:
     cells: dict[str, Level] = {}
     for validity in VALIDITY_TYPES:
@@ -340,9 +353,7 @@ def _row(
         if level is not Level.OK and explaining and all(t.mitigated for t in explaining):
             level = level.lowered()
         cells[validity.value] = level
-    return ProfileRow(
-        strategy=strategy, **cells, base={v: base.level(v) for v in VALIDITY_TYPES}
-    )
+    return ProfileRow(strategy=strategy, **cells, base={v: base.level(v) for v in VALIDITY_TYPES})
 
 
 def _evaluate_threat(
@@ -351,9 +362,15 @@ def _evaluate_threat(
     satisfied = [c for c in rule.trigger if all(cond.holds(design) for cond in c.when)]
     if not satisfied:
         return None, []
-    strategies = _unique(s for clause in satisfied for c in clause.when for s in c.matched_strategies(design))
+    strategies = _unique(
+        s for clause in satisfied for c in clause.when for s in c.matched_strategies(design)
+    )
     evidence = _unique(e for clause in satisfied for c in clause.when for e in c.evidence(design))
-    mitigations = tuple(_mitigation(rule, clause, design, rules) for clause in rule.mitigation if all(c.holds(design) for c in clause))
+    mitigations = tuple(
+        _mitigation(rule, clause, design, rules)
+        for clause in rule.mitigation
+        if all(c.holds(design) for c in clause)
+    )
     level = rule.level.lowered() if mitigations else rule.level
     template = satisfied[0].explanation or rule.explanation
     remarks = tuple(r.text for r in rule.remarks if all(c.holds(design) for c in r.when))
@@ -374,7 +391,9 @@ def _evaluate_threat(
     return threat, strategies
 
 
-def _mitigation(rule: ThreatRule, clause: tuple[Condition, ...], design: Design, rules: RuleSet) -> Mitigation:
+def _mitigation(
+    rule: ThreatRule, clause: tuple[Condition, ...], design: Design, rules: RuleSet
+) -> Mitigation:
     methods = [m for c in clause for m in c.matched_methods(design)]
     return Mitigation(
         description=_fill(rule.mitigation_text or "", design, rules, methods),
@@ -387,13 +406,21 @@ def _fill(template: str, design: Design, rules: RuleSet, methods: list[Identific
     return text[:1].upper() + text[1:]
 
 
-def _template_values(design: Design, rules: RuleSet, methods: list[Identification]) -> dict[str, str]:
+def _template_values(
+    design: Design, rules: RuleSet, methods: list[Identification]
+) -> dict[str, str]:
     def proxies(kind: str, attribute: str, fallback: str) -> str:
-        found = [getattr(p, attribute) for p in design.proxies if p.kind.value == kind and getattr(p, attribute)]
+        found = [
+            getattr(p, attribute)
+            for p in design.proxies
+            if p.kind.value == kind and getattr(p, attribute)
+        ]
         return " and ".join(_unique(found)) or fallback
 
     treatment_kind = design.treatment_proxy_kind.value
-    treatment_fallback = treatment_kind.value.replace("_", " ") if treatment_kind else "a cheaper stand-in"
+    treatment_fallback = (
+        treatment_kind.value.replace("_", " ") if treatment_kind else "a cheaper stand-in"
+    )
     n_models = design.n_models.value
     return {
         "treatment": design.treatment.value or "the studied change",
@@ -402,10 +429,14 @@ def _template_values(design: Design, rules: RuleSet, methods: list[Identificatio
         "model_proxy": proxies("model", "proxy", "smaller proxy models"),
         "treatment_proxy": proxies("treatment", "proxy", treatment_fallback),
         "outcome_proxy": proxies("outcome", "proxy", "a cheaper measurement"),
-        "outcome_target": proxies("outcome", "target", design.outcome.value or "the outcome of interest"),
+        "outcome_target": proxies(
+            "outcome", "target", design.outcome.value or "the outcome of interest"
+        ),
         "n_models": str(n_models) if n_models is not None else "a few",
         "replacing_assumptions": "; ".join(
-            rules.identification_assumptions[m] for m in methods if m in rules.identification_assumptions
+            rules.identification_assumptions[m]
+            for m in methods
+            if m in rules.identification_assumptions
         )
         or "a stated identification strategy",
     }
