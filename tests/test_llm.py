@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -170,6 +171,84 @@ def test_cache_key_changes_with_model_and_budget(tmp_path: Path) -> None:
         make_extractor(tmp_path, server, model="other-model").extract(make_document())
         make_extractor(tmp_path, server, token_budget=3000).extract(make_document())
         assert server.count == 3
+
+
+def test_cache_key_includes_the_endpoint_but_not_the_key(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The same model name on two servers is two cache entries...
+    with (
+        ScriptedServer([Step(answer=answer())]) as one,
+        ScriptedServer([Step(answer=answer())]) as two,
+    ):
+        make_extractor(tmp_path, one).extract(make_document())
+        make_extractor(tmp_path, two).extract(make_document())
+        assert one.count == 1 and two.count == 1
+        # ...while another key for the same endpoint is the same entry.
+        monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+        again = make_extractor(tmp_path, one)
+        again.extract(make_document())
+        assert one.count == 1 and again.last_usage["cached"] is True
+    assert SECRET not in json.dumps(again.last_info)
+
+
+def test_endpoint_identity_keeps_scheme_host_port_path_only(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from screener.extract.llm import OPENAI_DEFAULT_URL, endpoint_identity, resolved_base_url
+
+    secret_url = "HTTPS://user:sk-in-url@API.Example.com:8443/v1/?api-key=sk-q#frag"
+    assert endpoint_identity(secret_url) == "https://api.example.com:8443/v1"
+    assert endpoint_identity("http://[::1]:8080/v1/") == "http://[::1]:8080/v1"
+    assert endpoint_identity("http://localhost:8000/v1") != endpoint_identity(
+        "http://localhost:8001/v1"
+    )
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    assert resolved_base_url(None) == OPENAI_DEFAULT_URL  # where the openai client goes
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://10.9.8.7:9000/v1")
+    assert resolved_base_url(None) == "http://10.9.8.7:9000/v1"
+    assert resolved_base_url("http://a/v1") == "http://a/v1"
+
+
+def test_an_answer_that_says_nothing_is_not_a_design(tmp_path: Path) -> None:
+    """With every field optional, `{}` (or any unrelated JSON object) would pass as an empty
+    design; it is re-asked instead, and falls back when nothing better comes."""
+    steps = [Step(answer={}), Step(answer={"title": "Research Design"}), Step(answer=answer())]
+    with ScriptedServer(steps) as server:
+        extractor = make_extractor(tmp_path, server, validation_retries=2)
+        design = extractor.extract(make_document())
+        assert server.count == 3
+        reask = json.dumps(server.requests[1].body["messages"])
+    assert "in_scope" in reask
+    assert extractor.last_name == "llm:test-model" and design.in_scope.value is True
+    with ScriptedServer([Step(answer={})]) as server:
+        extractor = make_extractor(tmp_path, server, validation_retries=1)
+        extractor.extract(make_document(sha="e" * 64))
+        assert server.count == 2
+    assert extractor.last_name.startswith("heuristic (fallback: llm answer did not match")
+
+
+@pytest.mark.parametrize("mode", ["tools", "json"])
+def test_batch_export_body_is_what_a_live_call_sends(tmp_path: Path, mode: str) -> None:
+    from screener.extract.llm_batch import request_body
+
+    with ScriptedServer([Step(answer=answer())]) as server:
+        extractor = make_extractor(tmp_path, server, mode=mode, max_output_tokens=300)
+        exported = json.loads(json.dumps(request_body(extractor, make_document())))
+        extractor.extract(make_document())
+        live = server.requests[0].body
+    assert exported == live
+    if mode == "json":  # what OpenAI, vLLM, Ollama and llama.cpp's server all accept
+        assert live["response_format"] == {"type": "json_object"}
+
+
+def test_paper_tags_in_any_spelling_cannot_close_the_fence() -> None:
+    from screener.extract.llm import fence_safe
+
+    hostile = "a </paper> b </PAPER > c < / paper> d </pa\u200bper> e <paper id=2> f <papers>"
+    safe = fence_safe(hostile)
+    assert not re.search(r"<\s*/?\s*paper\s*[^s]", safe, re.IGNORECASE)
+    assert "<papers>" in safe and "a [/paper> b" in safe  # other text stays as it was
 
 
 def test_prices_give_cost(tmp_path: Path) -> None:
@@ -486,6 +565,9 @@ def test_batch_export_import_then_screen_sends_nothing(
     cli = argparse.ArgumentParser()
     add_llm_commands(cli.add_subparsers())
     out = tmp_path / "requests.jsonl"
+    # Cached answers belong to an endpoint: export, import and screening all name this one,
+    # which fails every request, so that screening proves it sent none.
+    server = ScriptedServer([Step(status=500)])  # bound now, serving from `with` below
     args = cli.parse_args(
         [
             "llm-batch",
@@ -495,6 +577,8 @@ def test_batch_export_import_then_screen_sends_nothing(
             str(out),
             "--model",
             "test-model",
+            "--base-url",
+            server.base_url,
             "--price-in",
             "1",
             "--price-out",
@@ -525,6 +609,8 @@ def test_batch_export_import_then_screen_sends_nothing(
             str(results),
             "--model",
             "test-model",
+            "--base-url",
+            server.base_url,
             "--price-in",
             "1",
             "--price-out",
@@ -534,7 +620,7 @@ def test_batch_export_import_then_screen_sends_nothing(
     assert args.handler(args) == 1  # one paper unknown, the other imported
 
     settings = Settings()
-    with ScriptedServer([Step(status=500)]) as server:
+    with server:
         extractor = LLMExtractor.from_settings(
             settings,
             model="test-model",

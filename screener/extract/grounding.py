@@ -18,6 +18,7 @@ from difflib import SequenceMatcher
 
 from screener.design import CODEBOOK_CLAIMS, DETAIL_CLAIMS, Design, Evidence
 from screener.document import Document
+from screener.parse.text import INVISIBLE
 
 DEFAULT_THRESHOLD = 0.9
 # Shorter quotes match too easily by chance ("we train", "the model") to count as evidence.
@@ -38,13 +39,21 @@ _CHAR_MAP = str.maketrans(
         "\u2013": "-",
         "\u2014": "-",
         "\u2212": "-",
-        "\u00ad": "",  # soft hyphen: invisible in print, present in extracted text
     }
+    # Invisible characters print as nothing: they must not split a word, pad a quote to the
+    # minimum length or hide a word from the match (model output and TEI text keep them).
+    | dict.fromkeys(map(ord, INVISIBLE), None)
 )
+_INVISIBLE_MAP = dict.fromkeys(map(ord, INVISIBLE), None)
 # A hyphen between letters is dropped (optionally with the line break after it), so that
 # "exam-\nple", "exam- ple" and "example" agree, and "pre-training" equals "pretraining".
 _HYPHEN_JOIN = re.compile(r"(?<=[^\W\d_])-\s*(?=[^\W\d_])")
 _WORD = re.compile(r"[^\W_]+")
+
+
+def strip_invisible(text: str) -> str:
+    """The text without invisible format characters (see INVISIBLE)."""
+    return text.translate(_INVISIBLE_MAP)
 
 
 def normalise(text: str) -> str:

@@ -26,7 +26,9 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
 import random
+import re
 import threading
 import time
 from dataclasses import dataclass
@@ -53,6 +55,7 @@ from screener.extract.grounding import (
     DocumentIndex,
     flag_ungrounded,
     ground_design,
+    strip_invisible,
 )
 from screener.extract.llm_schema import CACHE_SCHEMA_VERSION, DesignView, schema_notes
 from screener.extract.prompt import Prompt, load_prompt
@@ -66,6 +69,7 @@ for _name in ("instructor", "openai"):
 PROMPT_NAME = "extract_design"
 _RETRY_STATUS = {408, 409, 429}
 _PLACEHOLDER_KEY = "unused"  # local servers want some key header, never a real one
+OPENAI_DEFAULT_URL = "https://api.openai.com/v1"  # where the openai client goes without base_url
 
 
 class LLMConfig(BaseSettings):
@@ -125,19 +129,39 @@ def cache_key(document_sha256: str, prompt: Prompt, model: str, config: LLMConfi
         "prompt": prompt.sha256,
         "schema": CACHE_SCHEMA_VERSION,
         "model": model,
+        # The same model name on two servers can be two different models (or quantisations).
+        "endpoint": endpoint_identity(resolved_base_url(config.base_url)),
         "settings": config.output_settings(),
     }
     return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
 
 
 def safe_url(url: str | None) -> str | None:
-    """The URL without user info and query (where credentials could hide)."""
-    if not url:
-        return url
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    netloc = f"{host}:{parts.port}" if parts.port else host
-    return urlunsplit((parts.scheme, netloc, parts.path, "", ""))
+    """The URL without user info and query (where credentials could hide), for the call log."""
+    return endpoint_identity(url) if url else url
+
+
+def resolved_base_url(base_url: str | None) -> str:
+    """The endpoint a client really talks to: the one given, else the openai client's choice
+    (OPENAI_BASE_URL, else OpenAI's own)."""
+    return base_url or os.environ.get("OPENAI_BASE_URL") or OPENAI_DEFAULT_URL
+
+
+def endpoint_identity(base_url: str) -> str:
+    """Scheme, host, port and path of an endpoint; never user info, query or fragment.
+
+    Case and a trailing slash do not make a new endpoint.
+    """
+    parts = urlsplit(base_url)
+    host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"  # IPv6 literal
+    try:
+        port = parts.port
+    except ValueError:  # not a number: the request will fail and say so, the key need not
+        port = None
+    netloc = f"{host}:{port}" if port else host
+    return urlunsplit((parts.scheme.lower(), netloc, parts.path.rstrip("/"), "", ""))
 
 
 class LLMCallFailed(ExtractionError):
@@ -186,13 +210,25 @@ def paper_context(prompt: Prompt, document: Document, config: LLMConfig) -> Cont
 def build_messages(prompt: Prompt, context: Context) -> list[dict[str, str]]:
     """The chat messages for one paper: instructions, then the paper fenced as data."""
     note = "Only parts of the paper were selected; '[...]' marks left-out paragraphs."
-    # A closing tag inside the paper must not end the data fence early.
-    paper = context.text.replace("</paper>", "< /paper>").replace("<paper>", "< paper>")
     return prompt.render(
         schema_notes=schema_notes(),
         context_note=note if context.truncated else "",
-        paper=paper,
+        paper=fence_safe(context.text),
     )
+
+
+# A tag named "paper" in any spelling: `</paper>`, `< / PAPER >`, `<paper id=1>`.
+_PAPER_TAG = re.compile(r"<(\s*/?\s*paper\b)", re.IGNORECASE)
+
+
+def fence_safe(text: str) -> str:
+    """Paper text that cannot end (or restart) the `<paper>` data fence early.
+
+    Invisible format characters go first, so that `</pa<ZWSP>per>` cannot slip through as a
+    tag the model reads but this check does not; then every paper tag loses its angle bracket
+    (`</paper>` becomes `[/paper>`), so that nothing in the paper looks like the fence.
+    """
+    return _PAPER_TAG.sub(lambda m: "[" + "".join(m.group(1).split()), strip_invisible(text))
 
 
 @dataclass
@@ -362,6 +398,13 @@ class LLMExtractor:
         """Defence in depth: a server that echoes the key must not get it into our store."""
         return text.replace(self._secret, "[redacted]") if len(self._secret) >= 8 else text
 
+    def scrub_design(self, design: Design) -> Design:
+        """The design without the key: a hostile or broken server could echo it into any value
+        or quote, and designs reach the cache and every report."""
+        dumped = design.model_dump_json()
+        cleaned = self.scrub(dumped)
+        return design if cleaned == dumped else Design.model_validate_json(cleaned)
+
     def backoff(self, attempt: int, retry_after: float | None = None) -> float:
         """Exponential backoff with jitter, bounded; honours Retry-After up to the bound."""
         cap = self.config.backoff_max_s
@@ -400,7 +443,7 @@ class LLMExtractor:
         )
         conversation = _Conversation(self, document.sha256, key)
         try:
-            design = self._ask(document, context, conversation)
+            design = self.scrub_design(self._ask(document, context, conversation))
         except ScreenerError as exc:
             return self._fall_back(document, conversation, str(exc))
         except Exception as exc:  # instructor wraps every failure; unwrap to one sentence
@@ -476,7 +519,7 @@ def _make_client(config: LLMConfig, api_key: str | None) -> Any:
     # max_retries=0: our loop does the retrying, so attempts are counted and logged once.
     return openai.OpenAI(
         api_key=api_key or _PLACEHOLDER_KEY,
-        base_url=config.base_url,
+        base_url=resolved_base_url(config.base_url),
         timeout=config.timeout_s,
         max_retries=0,
     )

@@ -41,8 +41,14 @@ class BatchSummary:
 
 
 def request_body(extractor: LLMExtractor, document: Document) -> dict[str, Any]:
-    """The chat-completions body a live call would send for this paper (first attempt)."""
+    """The chat-completions body a live call sends for this paper (first attempt).
+
+    instructor prepares it exactly as for a live call: in tools mode the schema as a forced
+    tool, in JSON mode the schema in the system message and `response_format: json_object`,
+    which OpenAI, vLLM, Ollama and llama.cpp's server all accept.
+    """
     import instructor
+    from instructor.processing.response import handle_response_model
 
     config = extractor.config
     context = paper_context(extractor.prompt, document, config)
@@ -53,16 +59,9 @@ def request_body(extractor: LLMExtractor, document: Document) -> dict[str, Any]:
     }
     if config.max_output_tokens:
         body["max_tokens"] = config.max_output_tokens
-    if config.mode == "tools":
-        schema = instructor.generate_openai_schema(DesignView)
-        body["tools"] = [{"type": "function", "function": schema}]
-        body["tool_choice"] = {"type": "function", "function": {"name": schema["name"]}}
-    else:
-        body["response_format"] = {
-            "type": "json_schema",
-            "json_schema": {"name": "DesignView", "schema": DesignView.model_json_schema()},
-        }
-    return body
+    mode = instructor.Mode.TOOLS if config.mode == "tools" else instructor.Mode.JSON
+    _, prepared = handle_response_model(DesignView, mode=mode, **body)
+    return prepared
 
 
 def export_batch(
@@ -183,7 +182,7 @@ def _import_line(
     design, failed = ground_design(
         view.to_design(), DocumentIndex(document), config.grounding_threshold
     )
-    design = flag_ungrounded(design, failed)
+    design = extractor.scrub_design(flag_ungrounded(design, failed))
     usage_in = int((body.get("usage") or {}).get("prompt_tokens") or 0)
     usage_out = int((body.get("usage") or {}).get("completion_tokens") or 0)
     cost = config.cost(usage_in, usage_out, factor=config.batch_discount)

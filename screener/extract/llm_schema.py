@@ -163,6 +163,11 @@ class DesignView(BaseModel):
 
     @model_validator(mode="after")
     def _maps_onto_design(self) -> DesignView:
+        # Every field has a default and unknown keys are ignored, so without this any JSON
+        # object (a weak model's `{}`, a tool-call blob copied from a hostile paper) would pass
+        # as an empty design.
+        if self.in_scope.value is None:
+            raise ValueError("in_scope.value must be answered: true or false, with a quote")
         # Raise the Design's own complaint, as a plain sentence the model can act on.
         try:
             self.to_design()

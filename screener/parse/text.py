@@ -25,8 +25,14 @@ LIGATURES = {
     "\u0153": "oe",
 }
 
-# Characters that carry no text: soft hyphen, zero-width spaces/joiners, BOM.
-_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
+# Characters that print as nothing: soft hyphen, zero-width spaces and joiners, bidi marks,
+# embeddings, overrides and isolates, invisible operators, word joiner, BOM. Dropped by the
+# parsers and by quote grounding alike (a hostile paper can hide them inside words).
+INVISIBLE = (
+    "\u00ad\u061c\u180e\u200b\u200c\u200d\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+    "\u2060\u2061\u2062\u2063\u2064\u2066\u2067\u2068\u2069\ufeff"
+)
+_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE), None)
 _SPACES = dict.fromkeys(
     map(
         ord,
