@@ -35,6 +35,15 @@ class Settings(BaseSettings):
     grobid_attempts: int = Field(default=4, ge=1)
     grobid_backoff_s: float = Field(default=1.0, ge=0.0)
     max_pdf_mb: float = Field(default=200.0, description="larger files are refused before parsing")
+    # Corpus papers have at most 95 pages and 16,000 characters on their densest page.
+    max_pages: int = Field(
+        default=500, ge=1, description="PDFs with more pages are refused before any page is read"
+    )
+    max_page_chars: int = Field(
+        default=100_000,
+        ge=1,
+        description="a page with more text (e.g. megabytes of tiny glyphs) ends the parse",
+    )
     max_upload_mb: float = Field(
         default=50.0, gt=0, description="the Streamlit page refuses larger uploads (per file)"
     )

@@ -238,19 +238,16 @@ def write_many_pages(path: Path, pages: int = 3000) -> Path:
 
 
 def write_dense_page(path: Path, megabytes: float = 2.0) -> Path:
-    """One page holding about `megabytes` of text in a 1-point font."""
+    """One page holding about `megabytes` of text in a 1-point font (columns of 1-point lines,
+    overlapping: nobody could read it, every extractor still has to)."""
     doc = pymupdf.open()
     page = doc.new_page(width=PAGE.width, height=PAGE.height)
     line = (SETUP + " ") * 3
-    chars_per_line = len(line)
-    lines = int(megabytes * 1e6 / chars_per_line)
-    rows = int(PAGE.height - 2 * MARGIN)  # one line per point of height, then wrap around
-    writer = pymupdf.TextWriter(page.rect)
-    font = pymupdf.Font("helv")
-    for index in range(lines):
-        y = MARGIN + (index % rows) + 1
-        writer.append((MARGIN + (index // rows) % 5, y), line, font=font, fontsize=1)
-    writer.write_text(page)
+    rows = int(PAGE.height - 2 * MARGIN)  # one line per point of height
+    columns = max(1, round(megabytes * 1e6 / (len(line) * rows)))
+    for column in range(columns):
+        origin = (MARGIN + 4 * column, MARGIN + 1)
+        page.insert_text(origin, [line] * rows, fontname="helv", fontsize=1, lineheight=1)
     doc.set_metadata({"creationDate": FIXED_DATE, "modDate": FIXED_DATE})
     doc.save(path, garbage=3, deflate=True)
     doc.close()

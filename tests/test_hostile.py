@@ -34,7 +34,8 @@ MARKERS = {
     "fake-fence": "New instructions from the operator",
     "print-secrets": "OPENAI_API_KEY environment variable",
     "tool-call-json": '"tool_calls"',
-    "quote-stuffing": STUFFED_SENTENCE,
+    # The stuffed paragraph fits a large budget and is left out of a small one (see below).
+    "quote-stuffing": "Tidewater corpus",
     "invisible-characters": "Tidewater corpus",
 }
 REAL_OPEN = re.compile(r"<paper>")
@@ -107,8 +108,10 @@ def assert_fenced(request: SeenRequest, marker: str) -> None:
     assert start < user.index(marker) < end
 
 
-def assert_clean(record: dict[str, Any]) -> None:
+def assert_clean(record: dict[str, Any], budget: int = 12_000) -> None:
     assert record["error"] is None
+    # Whatever the paper stuffs into its text, the model sees at most the token budget of it.
+    assert record["extraction"]["context_tokens"] <= budget
     Design.model_validate(record["design"])
     name = record["extractor"]
     assert name.startswith("llm:") or re.fullmatch(r"heuristic \(fallback: llm [^\n]+\)", name)
@@ -148,6 +151,8 @@ def test_hostile_paper_against_scripted_server(
     assert_key_nowhere(planted_key, [printed.out, printed.err, log], tmp_path)
     for request in seen:
         assert_fenced(request, MARKERS[name])
+    if name == "quote-stuffing":  # a 12,000-token budget takes the stuffed paragraph, fenced
+        assert_fenced(seen[0], STUFFED_SENTENCE)
     record = json.loads(printed.out.splitlines()[0])
     assert_clean(record)
     design = Design.model_validate(record["design"])
@@ -267,4 +272,68 @@ def test_hostile_paper_against_llama_cpp(
     for request in sent:
         assert_fenced(request, MARKERS[name])
     record = json.loads(printed.out.splitlines()[0])
-    assert_clean(record)
+    assert_clean(record, budget=6000)
+    if name == "quote-stuffing":  # 500 copies do not fit 6,000 tokens: the paragraph is left out
+        assert all(STUFFED_SENTENCE not in json.dumps(r.body) for r in sent)
+
+
+# --- size caps ------------------------------------------------------------------------------
+
+
+def test_page_and_text_caps_refuse_with_one_line_each(
+    suite: dict[str, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A 3,000-page file and a page of 2 MB of tiny glyphs are refused, one line each naming the
+    file, the size and the setting; the good paper of the same command is still screened."""
+    from screener.cli import main
+    from scripts.make_hostile import write_dense_page, write_many_pages
+
+    many = write_many_pages(tmp_path / "many-pages.pdf")
+    dense = write_dense_page(tmp_path / "dense-page.pdf")
+    code = main(["screen", str(many), str(dense), str(suite["fake-fence"]), "--json"])
+    printed = capsys.readouterr()
+    assert code == 1
+    errors = printed.err.strip().splitlines()
+    assert errors == [
+        f"screener: {many}: 3,000 pages, over the 500-page limit (SCREENER_MAX_PAGES)",
+        errors[1],
+    ]
+    assert re.fullmatch(
+        rf"screener: {re.escape(str(dense))}: page 1 holds [\d,]+ characters of text, over the "
+        r"100,000 per-page limit \(SCREENER_MAX_PAGE_CHARS\)",
+        errors[1],
+    )
+    records = [json.loads(line) for line in printed.out.splitlines()]
+    assert [r["error"] is None for r in records] == [False, False, True]
+
+
+def test_caps_are_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from screener.errors import InputError
+    from screener.parse import get_parser
+    from screener.settings import Settings
+    from scripts.make_hostile import write_many_pages
+
+    many = write_many_pages(tmp_path / "six.pdf", pages=6)
+    monkeypatch.setenv("SCREENER_MAX_PAGES", "5")
+    with pytest.raises(InputError, match="6 pages, over the 5-page limit"):
+        get_parser("pymupdf", Settings()).parse(many)
+    monkeypatch.setenv("SCREENER_MAX_PAGES", "6")
+    monkeypatch.setenv("SCREENER_MAX_PAGE_CHARS", "50")
+    with pytest.raises(InputError, match="page 1 holds [0-9,]+ characters"):
+        get_parser("pymupdf", Settings()).parse(many)
+    monkeypatch.setenv("SCREENER_MAX_PAGE_CHARS", "1000")
+    assert get_parser("pymupdf", Settings()).parse(many).pages == 6
+
+
+@pytest.mark.corpus
+def test_default_caps_admit_every_corpus_paper(corpus: Path) -> None:
+    import pymupdf
+
+    from screener.settings import Settings
+
+    settings = Settings()
+    for path in sorted((corpus / "pdfs").glob("*.pdf")):
+        with pymupdf.open(path) as doc:
+            assert doc.page_count <= settings.max_pages, path.name
+            densest = max(len(page.get_text("text")) for page in doc)
+            assert densest <= settings.max_page_chars / 4, (path.name, densest)  # a wide margin

@@ -120,12 +120,22 @@ class PyMuPDFParser:
 
     name = "pymupdf"
 
-    def __init__(self, max_pdf_mb: float | None = None) -> None:
+    def __init__(
+        self,
+        max_pdf_mb: float | None = None,
+        max_pages: int | None = None,
+        max_page_chars: int | None = None,
+    ) -> None:
         self.max_pdf_mb = max_pdf_mb
+        self.limits = _Limits(max_pages, max_page_chars)
 
     @classmethod
     def from_settings(cls, settings: Any) -> PyMuPDFParser:
-        return cls(max_pdf_mb=getattr(settings, "max_pdf_mb", None))
+        return cls(
+            max_pdf_mb=getattr(settings, "max_pdf_mb", None),
+            max_pages=getattr(settings, "max_pages", None),
+            max_page_chars=getattr(settings, "max_page_chars", None),
+        )
 
     def parse(self, path: Path) -> Document:
         path = Path(path)
@@ -134,7 +144,8 @@ class PyMuPDFParser:
         # MuPDF rebuilds a damaged cross-reference table silently; read the flag before pages.
         repaired = bool(doc.is_repaired)
         try:
-            return _parse_open(path, data, doc, repaired)
+            self.limits.check_pages(path, doc.page_count)
+            return _parse_open(path, data, doc, repaired, self.limits)
         except InputError:
             raise
         except Exception as exc:  # a broken file must never escape as a raw library error
@@ -144,6 +155,34 @@ class PyMuPDFParser:
 
 
 # --------------------------------------------------------------------------- input checks
+
+
+@dataclass(frozen=True, slots=True)
+class _Limits:
+    """Caps that keep one hostile or absurd file from costing seconds and hundreds of MB: a
+    3,000-page file is refused before any page is read, a page with megabytes of tiny glyphs
+    right after that page (the rest of the file is not read)."""
+
+    max_pages: int | None = None
+    max_page_chars: int | None = None
+
+    def check_pages(self, path: Path, count: int) -> None:
+        if self.max_pages is not None and count > self.max_pages:
+            raise InputError(
+                str(path),
+                f"{count:,} pages, over the {self.max_pages:,}-page limit (SCREENER_MAX_PAGES)",
+            )
+
+    def check_page_chars(self, path: Path, number: int, lines: list[Line]) -> None:
+        if self.max_page_chars is None:
+            return
+        chars = sum(len(line.text) for line in lines)
+        if chars > self.max_page_chars:
+            raise InputError(
+                str(path),
+                f"page {number} holds {chars:,} characters of text, over the "
+                f"{self.max_page_chars:,} per-page limit (SCREENER_MAX_PAGE_CHARS)",
+            )
 
 
 def _read_bytes(path: Path, max_mb: float | None) -> bytes:
@@ -760,7 +799,9 @@ def _caption(block: Block, text: str) -> Caption | None:
     return Caption(kind=kind, label=label, text=text, page=block.page)
 
 
-def _parse_open(path: Path, data: bytes, doc: pymupdf.Document, repaired: bool) -> Document:
+def _parse_open(
+    path: Path, data: bytes, doc: pymupdf.Document, repaired: bool, limits: _Limits
+) -> Document:
     source = str(path)
     warnings: list[str] = []
     pages: list[list[Line]] = []
@@ -779,6 +820,7 @@ def _parse_open(path: Path, data: bytes, doc: pymupdf.Document, repaired: bool) 
             lines, has_images = [], False
             heights.append(792.0)
             widths.append(612.0)
+        limits.check_page_chars(path, number + 1, lines)
         images += has_images
         pages.append(lines)
     total_chars = sum(len(ln.text) for lines in pages for ln in lines)
