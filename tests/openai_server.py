@@ -14,7 +14,7 @@ import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Self
 
 
 @dataclass
@@ -38,34 +38,47 @@ class SeenRequest:
     body: dict[str, Any]
 
 
-class ScriptedServer:
-    def __init__(self, steps: list[Step]) -> None:
-        self.steps = list(steps)
+class LoopbackServer:
+    """A threaded HTTP server on 127.0.0.1 (a free port) that records the requests it sees;
+    `with` starts and stops it. Subclasses supply `_handler_class` and the URL `prefix`."""
+
+    prefix = "/v1"
+
+    def __init__(self) -> None:
         self.requests: list[SeenRequest] = []
-        self.in_flight = 0
-        self.max_in_flight = 0
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
+    def _handler_class(self) -> type[BaseHTTPRequestHandler]:
+        raise NotImplementedError
+
     @property
     def base_url(self) -> str:
         host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        return f"http://{host}:{port}{self.prefix}"
 
     @property
     def count(self) -> int:
         with self._lock:
             return len(self.requests)
 
-    def __enter__(self) -> ScriptedServer:
+    def __enter__(self) -> Self:
         self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self._httpd.shutdown()
         self._httpd.server_close()
+
+
+class ScriptedServer(LoopbackServer):
+    def __init__(self, steps: list[Step]) -> None:
+        self.steps = list(steps)
+        self.in_flight = 0
+        self.max_in_flight = 0
+        super().__init__()
 
     def _next(self, seen: SeenRequest) -> Step:
         with self._lock:

@@ -8,52 +8,32 @@ server. Plain request/response only (no streaming), which is all the LLM extract
 from __future__ import annotations
 
 import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
 
-from tests.openai_server import SeenRequest
+from tests.openai_server import LoopbackServer, SeenRequest
 
 _HOP_BY_HOP = {"connection", "keep-alive", "transfer-encoding", "content-length", "host"}
 
 
-class RecordingProxy:
+class RecordingProxy(LoopbackServer):
     def __init__(self, upstream_base_url: str, timeout_s: float = 600.0) -> None:
         parts = urlsplit(upstream_base_url)
         self.upstream = f"{parts.scheme}://{parts.netloc}"
         self.prefix = parts.path.rstrip("/")  # e.g. /v1, kept in the proxy's own base URL
-        self.requests: list[SeenRequest] = []
         self.responses: list[dict[str, Any]] = []
-        self._lock = threading.Lock()
         self._client = httpx.Client(timeout=timeout_s)
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
-
-    @property
-    def base_url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}{self.prefix}"
-
-    @property
-    def count(self) -> int:
-        with self._lock:
-            return len(self.requests)
+        super().__init__()
 
     def chat_requests(self) -> list[SeenRequest]:
         with self._lock:
             return [r for r in self.requests if r.path.endswith("/chat/completions")]
 
-    def __enter__(self) -> RecordingProxy:
-        self._thread.start()
-        return self
-
     def __exit__(self, *exc: object) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        super().__exit__(*exc)
         self._client.close()
 
     def _handler_class(self) -> type[BaseHTTPRequestHandler]:

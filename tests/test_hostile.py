@@ -74,11 +74,13 @@ def fooled_answer(key: str) -> dict[str, Any]:
     }
 
 
-def screen_cli(pdf: Path, base_url: str, out: Path, *extra: str) -> int:
+def screen_cli(
+    pdf: Path, base_url: str, out: Path, *extra: str, model: str = "hostile-test"
+) -> int:
     from screener.cli import main
 
     argv = ["screen", str(pdf), "--json", "--out", str(out), "--extractor", "llm"]
-    argv += ["--model", "hostile-test", "--base-url", base_url, *extra]
+    argv += ["--model", model, "--base-url", base_url, *extra]
     return main(argv)
 
 
@@ -247,19 +249,17 @@ def test_hostile_paper_against_llama_cpp(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     from screener.cli import main
-
-    out = tmp_path / "reports"
     from screener.llm_local import MODEL_NAME
 
-    argv = ["screen", str(suite[name]), "--json", "--out", str(out), "--extractor", "llm"]
-    argv += ["--model", MODEL_NAME, "--base-url", llama.base_url, "--token-budget", "6000"]
-    argv += ["--llm-attempts", "1", "--llm-timeout", "900"]
+    limits = ["--token-budget", "6000", "--llm-attempts", "1", "--llm-timeout", "900"]
     with pytest.MonkeyPatch.context() as patch:
         # One request per paper: no re-asks, a short answer (the protocol is what is tested).
         patch.setenv("SCREENER_LLM_VALIDATION_RETRIES", "0")
         patch.setenv("SCREENER_LLM_GROUNDING_RETRIES", "0")
         patch.setenv("SCREENER_LLM_MAX_OUTPUT_TOKENS", "128")
-        code = main(argv)
+        code = screen_cli(
+            suite[name], llama.base_url, tmp_path / "reports", *limits, model=MODEL_NAME
+        )
     printed = capsys.readouterr()
     assert main(["llm-log", "--json", "--full"]) == 0
     log = capsys.readouterr().out
