@@ -101,6 +101,11 @@ class StrategyUse(BaseModel):
     strategy: Strategy
     evidence: list[Evidence] = Field(default_factory=list)
     confidence: float = Field(default=1.0, ge=0.0, le=1.0)
+    headline: bool | None = Field(
+        default=None,
+        description="a claim of the abstract or conclusion rests on this strategy (codebook "
+        "rule 9); None when the extractor did not say",
+    )
 
 
 class IdentificationUse(BaseModel):

@@ -37,7 +37,7 @@ from screener.design import Design, Evidence, Strategy
 from screener.document import Document
 from screener.errors import InputError, ScreenerError
 from screener.pipeline import Record, screen_file
-from screener.profile import VALIDITY_TYPES, Judgment, Level, Profile
+from screener.profile import VALIDITY_TYPES, Judgment, Level, Profile, Threat
 from screener.rules import RULES_VERSION, judge, load_rules
 from screener.settings import Settings, load_settings
 
@@ -150,7 +150,9 @@ class Prediction:
 
     design: Design | None
     profile: dict[str, str] | None
-    threats: dict[str, str]  # threat id -> level after mitigation
+    threats: dict[str, str]  # headline threat id -> level after mitigation
+    # Headline strategies (those the profile rests on); None: take the design's list.
+    strategies: frozenset[str] | None = None
     quotes: int = 0
     grounded: int = 0
     seconds: float = 0.0
@@ -186,7 +188,8 @@ def prediction_from_record(record: Record, document: Document | None) -> Predict
     return Prediction(
         design=record.design,
         profile=_profile_levels(record.profile),
-        threats={t.id: t.level.value for t in record.threats},
+        threats=_headline_threats(record.threats),
+        strategies=_headline_strategies(record.profile),
         quotes=quotes,
         grounded=grounded,
         seconds=sum(record.timings_ms.values()) / 1000,
@@ -203,8 +206,20 @@ def prediction_from_judgment(design: Design, judgment: Judgment) -> Prediction:
     return Prediction(
         design=design,
         profile=_profile_levels(judgment.profile),
-        threats={t.id: t.level.value for t in judgment.threats},
+        threats=_headline_threats(judgment.threats),
+        strategies=_headline_strategies(judgment.profile),
     )
+
+
+def _headline_threats(threats: Sequence[Threat]) -> dict[str, str]:
+    """Threats of the headline strategies (gold lists only those, codebook rule 9)."""
+    return {t.id: t.level.value for t in threats if t.headline}
+
+
+def _headline_strategies(profile: Profile | None) -> frozenset[str] | None:
+    if profile is None or not profile.rows:
+        return None
+    return frozenset(row.strategy.value for row in profile.rows)
 
 
 @dataclass
@@ -266,6 +281,9 @@ def _design_values(design: Design | None) -> dict[str, Any]:
 
 def score_paper(gold: GoldPaper, prediction: Prediction) -> PaperScore:
     g, p = _design_values(gold.design), _design_values(prediction.design)
+    if prediction.strategies is not None:
+        # Strategies that are only "also present" do not shape the verdict (codebook rule 9).
+        p["strategies"] = prediction.strategies
     gold_profile = (
         {k: v.value for k, v in gold.label.profile.items()} if gold.label.profile else None
     )

@@ -81,9 +81,10 @@ SCALING = {
     "strategies": ["proxy_model"],
     "primary_strategy": "proxy_model",
     "proxies": [{"kind": "model", "target": "large models", "proxy": "small ladder"}],
+    "repeated_runs": True,
     "target_validation": False,
     "profile": {"statistical": "ok", "internal": "ok", "external": "key", "construct": "ok"},
-    "threats": ["EXT-SCALE"],
+    "threats": ["EXT-SCALE", "EXT-RECIPE"],
 }
 
 DROPOUT_TEXT = [
@@ -221,11 +222,12 @@ def test_score_paper_compares_fields() -> None:
     # micro F1 = 2 / (2 + 1) = 2/3; macro over the one gold class (proxy_model, F1 1) = 1.
     assert values["strategies.micro_f1"] == pytest.approx(2 / 3)
     assert values["strategies.macro_f1"] == 1.0
-    # Threat ids: gold {EXT-SCALE}, predicted {EXT-SCALE, EXT-EMERGENCE} regardless of level.
+    # Threat ids: gold {EXT-SCALE, EXT-RECIPE}, predicted {EXT-SCALE, EXT-EMERGENCE}
+    # regardless of level.
     assert values["threat_ids.precision"] == 0.5
-    assert values["threat_ids.recall"] == 1.0
+    assert values["threat_ids.recall"] == 0.5
     assert values["profile.external.accuracy"] == 1.0
-    # Gold says repeated_runs false; the prediction left it unknown: wrong, over n = 1.
+    # Gold says repeated_runs true; the prediction left it unknown: wrong, over n = 1.
     assert (values["details.repeated_runs.accuracy"], values["details.repeated_runs.n"]) == (0.0, 1)
     # n_models is null (not applicable) in gold: no paper to score.
     assert values["details.n_models.n"] == 0
