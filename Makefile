@@ -4,8 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 CORPUS ?= ../shared/corpus
 EXAMPLE := examples/data-mix-ablation.pdf
+# Answers a strong LLM wrote to prompt v1 for the dev papers (Batch API results).
+REPLAY ?= ../shared/replay/extract_design-v1/dev-results.jsonl
+# The human ceiling: an independent second annotator for the same papers.
+CEILING := gold/labels-second-annotator.jsonl
 
-.PHONY: demo test app eval bench example lint browser clean
+.PHONY: demo test app eval eval-recorded agree bench example lint browser clean
 
 # The virtual environment with screener installed (editable) and its runtime dependencies.
 $(VENV)/.installed: pyproject.toml
@@ -30,7 +34,23 @@ app: $(VENV)/.installed-dev
 	$(BIN)/python -m streamlit run app.py --server.address 127.0.0.1 --server.headless true
 
 eval: $(VENV)/.installed
-	$(BIN)/screener eval --gold gold/labels.jsonl --pdfs $(CORPUS)/pdfs --out eval/results
+	$(BIN)/screener eval --gold gold/labels.jsonl --pdfs $(CORPUS)/pdfs --out eval/results \
+		--ceiling $(CEILING) --name heuristic-pymupdf
+
+# The recorded answers, imported into a throw-away cache and evaluated offline (the closed
+# port makes sure nothing is ever sent: every design must come from the cache).
+eval-recorded: $(VENV)/.installed
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	export SCREENER_CACHE_DIR="$$tmp" && \
+	$(BIN)/screener llm-batch import $(REPLAY) --pdfs $(CORPUS)/pdfs/*.pdf \
+		--model strong-replay --prompt extract_design-v1 --base-url http://127.0.0.1:9/v1 && \
+	$(BIN)/screener eval --gold gold/labels.jsonl --pdfs $(CORPUS)/pdfs --out eval/results \
+		--extractor llm --model strong-replay --prompt extract_design-v1 \
+		--base-url http://127.0.0.1:9/v1 --ceiling $(CEILING) --name recorded-v1-pymupdf
+
+# How often two careful readers agree (the ceiling for the numbers above).
+agree: $(VENV)/.installed
+	$(BIN)/screener agree gold/labels.jsonl $(CEILING) --out eval/results --name agree-dev
 
 bench: $(VENV)/.installed
 	$(BIN)/python eval/bench_offline.py --corpus $(CORPUS)

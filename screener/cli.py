@@ -29,7 +29,7 @@ FEATURE_COMMANDS: tuple[tuple[str, str], ...] = (
     ("screener.extract.llm_command", "add_llm_commands"),
     ("screener.batch", "add_batch_command"),
     ("screener.survey", "add_survey_command"),
-    ("screener.evaluate", "add_eval_command"),
+    ("screener.evaluate_command", "add_eval_command"),
 )
 
 
@@ -61,6 +61,7 @@ _SETTING_FLAGS = {
     "grobid_no_fallback": "grobid_no_fallback",
     "extractor": "extractor",
     "model": "llm_model",
+    "prompt": "llm_prompt",
     "base_url": "llm_base_url",
     "llm_mode": "llm_mode",
     "token_budget": "llm_token_budget",

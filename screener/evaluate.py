@@ -20,10 +20,8 @@ Conventions (also printed in the report):
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -35,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from screener import metrics
 from screener.design import Design, Evidence, Strategy
 from screener.document import Document
-from screener.errors import InputError, ScreenerError
+from screener.errors import InputError
 from screener.pipeline import Record, screen_file
 from screener.profile import VALIDITY_TYPES, Judgment, Level, Profile, Threat
 from screener.rules import RULES_VERSION, judge, load_rules
@@ -442,6 +440,11 @@ def run_metrics(scores: Sequence[PaperScore]) -> dict[str, Any]:
     return out
 
 
+def label_metrics(scores: Sequence[PaperScore]) -> dict[str, Any]:
+    """The metrics that two label files can be compared on (no cost, no grounding)."""
+    return {"n_papers": len(scores), **design_metrics(scores), **judgment_metrics(scores)}
+
+
 def _is_count(name: str) -> bool:
     return name.rsplit(".", 1)[-1] in _COUNT_SUFFIXES or name == "cost.usd_total"
 
@@ -488,6 +491,9 @@ class EvalConfig:
     parser: str
     resamples: int = 1000
     seed: int = 0
+    # A second, independent label file for the same papers: the human ceiling in the report.
+    ceiling: Path | None = None
+    name: str | None = None  # report file stem; default <extractor>-<parser>-<date>
 
 
 def _words(text: str | None, limit: int = MAX_WORDS) -> str | None:
@@ -619,6 +625,7 @@ class _Screened:
     missing: list[str] = field(default_factory=list)
     extractors: set[str] = field(default_factory=set)
     parsers: set[str] = field(default_factory=set)
+    extraction: dict[str, Any] = field(default_factory=dict)
 
 
 def _screen_one(path: Path, parser: Any, extractor: Any, settings: Settings) -> Prediction:
@@ -650,6 +657,7 @@ def _screen_gold(
             _report(progress, f"{prefix}: PDF not found, skipped")
             continue
         prediction = _screen_one(path, parser, extractor, settings)
+        done.extraction = dict(getattr(extractor, "last_info", None) or done.extraction)
         done.extractors.update([prediction.extractor] if prediction.extractor else [])
         done.parsers.update([prediction.parser] if prediction.parser else [])
         score = score_paper(gold, prediction)
@@ -671,6 +679,7 @@ def evaluate(
         raise InputError(str(config.pdfs), f"holds no <id>.pdf of the {len(golds)} gold papers")
     settings = settings or load_settings(parser=config.parser, extractor=config.extractor)
     done = _screen_gold(golds, config, settings, progress)
+    extractor_info = done.extraction
     result: dict[str, Any] = {
         "extractor": config.extractor,
         "parser": config.parser,
@@ -683,88 +692,73 @@ def evaluate(
         "missing_pdfs": done.missing,
         "failed": [s.id for s in done.scores if s.failed],
     }
+    if config.name:
+        result["name"] = config.name
+    extraction = _extraction_facts(extractor_info)
+    if extraction:
+        result["extraction"] = extraction
     result.update(with_intervals(done.scores, run_metrics, config.resamples, config.seed))
     result["primary_confusion"] = primary_confusion(done.scores)
     result["rules_only"] = rules_only(golds, config.resamples, config.seed)
+    if config.ceiling is not None:
+        scored = {s.id for s in done.scores}
+        result["ceiling"] = agreement(
+            config.gold, config.ceiling, config.resamples, config.seed, only=scored
+        )
     result["papers"] = done.entries
+    return result
+
+
+def _extraction_facts(info: dict[str, Any]) -> dict[str, Any]:
+    """Model, prompt and schema of an LLM evaluation (what the numbers belong to)."""
+    keys = ("model", "prompt", "prompt_sha256", "schema_version")
+    return {k: info[k] for k in keys if info.get(k)}
+
+
+# --- agreement between two label files ---------------------------------------------------------
+
+
+def prediction_from_label(paper: GoldPaper) -> Prediction:
+    """A label read as if it were a screening (threat levels are not part of a label)."""
+    return Prediction(
+        design=paper.design,
+        profile={k: v.value for k, v in paper.label.profile.items()}
+        if paper.label.profile
+        else None,
+        threats=dict.fromkeys(paper.label.threats, "listed"),
+    )
+
+
+def agreement(
+    reference: Path,
+    other: Path,
+    resamples: int = 1000,
+    seed: int = 0,
+    only: set[str] | None = None,
+) -> dict[str, Any]:
+    """The evaluation's label metrics between two label files, over the papers both label.
+
+    `reference` plays the part of gold; the metrics that are not symmetric (precision and
+    recall) read `other` as the prediction. `only` restricts the papers (e.g. to those an
+    evaluation scored).
+    """
+    first, second = load_gold(reference), {g.id: g for g in load_gold(other)}
+    ids = [g.id for g in first]
+    common = [g for g in first if g.id in second and (only is None or g.id in only)]
+    scores = [score_paper(g, prediction_from_label(second[g.id])) for g in common]
+    result: dict[str, Any] = {
+        "reference": {"path": reference.as_posix(), "n_labels": len(first)},
+        "other": {"path": other.as_posix(), "n_labels": len(second)},
+        "only_reference": sorted(set(ids) - set(second)),
+        "only_other": sorted(set(second) - set(ids)),
+        "bootstrap": {"resamples": resamples, "seed": seed, "level": 0.95},
+    }
+    result.update(with_intervals(scores, label_metrics, resamples, seed))
+    result["primary_confusion"] = primary_confusion(scores)
+    result["disagreements"] = [{"id": s.id, "fields": s.mismatches} for s in scores if s.mismatches]
     return result
 
 
 def _report(progress: Any, message: str) -> None:
     if progress is not None:
         progress(message)
-
-
-# --- CLI --------------------------------------------------------------------------------------
-
-
-def add_eval_arguments(command: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """The flags of `screener eval` (also used by the checkout script eval/run.py)."""
-    from screener.cli import add_backend_options
-
-    command.add_argument(
-        "--gold", type=Path, default=Path("gold/labels.jsonl"), help="gold labels (JSON lines)"
-    )
-    command.add_argument(
-        "--pdfs",
-        type=Path,
-        default=None,
-        help="folder with <id>.pdf for each gold paper (default: SCREENER_CORPUS_DIR/pdfs)",
-    )
-    add_backend_options(command)
-    command.add_argument("--json", action="store_true", help="print the result as one JSON object")
-    command.add_argument(
-        "--out", type=Path, default=Path("eval/results"), help="folder for the reports"
-    )
-    command.add_argument(
-        "--bootstrap", type=int, default=1000, help="bootstrap resamples (0: no intervals)"
-    )
-    command.add_argument("--seed", type=int, default=0, help="bootstrap seed")
-    command.set_defaults(handler=run_eval_command)
-    return command
-
-
-def add_eval_command(subparsers: Any) -> argparse.ArgumentParser:
-    """Register `screener eval` on an argparse subparsers object."""
-    command = subparsers.add_parser(
-        "eval",
-        help="evaluate screenings against the hand-labelled gold set",
-        description="Screen every gold paper (PDF at DIR/<id>.pdf) and compare with its label; "
-        "write <extractor>-<parser>-<date>.json/.md/-primary.png into --out.",
-    )
-    return add_eval_arguments(command)
-
-
-def run_eval_command(args: argparse.Namespace) -> int:
-    """Run `screener eval`; returns the exit status (0 ok, 2 bad input)."""
-    from screener.evaluate_report import summary_lines, write_reports
-
-    try:
-        from screener.cli import settings_from_args
-
-        settings = settings_from_args(args)
-        config = EvalConfig(
-            gold=args.gold,
-            pdfs=args.pdfs or settings.corpus_dir / "pdfs",
-            extractor=settings.extractor,
-            parser=settings.parser,
-            resamples=max(args.bootstrap, 0),
-            seed=args.seed,
-        )
-        result = evaluate(config, settings, progress=lambda m: print(m, file=sys.stderr))
-        paths = write_reports(result, args.out)
-    except ScreenerError as exc:
-        print(f"screener: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(
-            f"screener: {args.out}: cannot write reports ({exc.strerror or exc})", file=sys.stderr
-        )
-        return 2
-    if args.json:
-        print(json.dumps(result, ensure_ascii=False))
-    else:
-        print("\n".join(summary_lines(result)))
-        for path in paths:
-            print(f"wrote {path}")
-    return 0

@@ -44,6 +44,11 @@ class Settings(BaseSettings):
         validation_alias=AliasChoices("SCREENER_LLM_BASE_URL", "OPENAI_BASE_URL"),
     )
     llm_model: str | None = Field(default=None, validation_alias=AliasChoices("SCREENER_LLM_MODEL"))
+    llm_prompt: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("SCREENER_LLM_PROMPT"),
+        description="prompt file name under prompts/ (default extract_design)",
+    )
     # LLM extractor knobs; None keeps the extractor's default (see screener/extract/llm.py).
     llm_mode: Literal["tools", "json"] | None = None
     llm_token_budget: int | None = Field(default=None, ge=500)

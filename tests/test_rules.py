@@ -422,7 +422,9 @@ def test_every_cell_above_ok_names_a_threat(strategies, confidence, primary, fac
         if level is OK:
             continue
         named = [
-            t for t in judgment.threats if t.headline and t.validity == validity and t.level == level
+            t
+            for t in judgment.threats
+            if t.headline and t.validity == validity and t.level == level
         ]
         assert named, f"{validity.value} is {level.value} with no threat at that level"
     for row in judgment.profile.rows:

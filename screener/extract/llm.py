@@ -74,6 +74,7 @@ class LLMConfig(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SCREENER_LLM_", extra="ignore")
 
     model: str | None = None
+    prompt: str = Field(default=PROMPT_NAME, description="prompt file name under prompts/")
     base_url: str | None = None
     mode: Literal["tools", "json"] = "tools"
     temperature: float = 0.0
@@ -315,7 +316,7 @@ class LLMExtractor:
         self.model: str = config.model
         self.store = store
         self.settings = settings
-        self.prompt = load_prompt(PROMPT_NAME)
+        self.prompt = load_prompt(config.prompt)
         self._secret = api_key or ""
         self.client = _make_client(config, api_key)
         self.slots = endpoint_slots(config.base_url, config.concurrency)
@@ -486,8 +487,9 @@ def _reask_for_quotes(failed: list[tuple[str, str]]) -> str:
     lines = [
         "These quotes were not found in the paper text. Every quote must be copied character "
         "for character from the text inside <paper>. Replace each with an exact quote, or drop "
-        "the quote (and the value, if nothing in the paper supports it). Answer with the full "
-        "record again.",
+        "the quote (and the value, if nothing in the paper supports it). A value answered from "
+        "absence (no repetition reported, no validation run) keeps its value: quote the "
+        "sentence that reports the result it concerns. Answer with the full record again.",
     ]
     lines += [f"- {name}: {quote!r}" for name, quote in failed]
     return "\n".join(lines)
