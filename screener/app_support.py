@@ -491,12 +491,25 @@ def render_record(record: Record, key: str) -> None:
     st.markdown("#### Validity profile")
     st.markdown(profile_html(record), unsafe_allow_html=True)
     st.markdown(f'<p style="font-size:0.85em">{LEGEND}</p>', unsafe_allow_html=True)
-    st.markdown(f"#### Threats ({len(record.threats)})")
-    if not record.threats:
+    headline = [t for t in record.threats if t.headline]
+    st.markdown(f"#### Threats ({len(headline)})")
+    if not headline:
         st.write("None found by the rule set.")
-    for threat in record.threats:
+    for threat in headline:
         with st.expander(threat_label(threat), expanded=threat.level is Level.KEY):
             st.markdown(threat_markdown(threat))
+    if record.also_present:
+        st.markdown(f"#### Also present ({len(record.also_present)})")
+        st.caption(
+            "No claim of the abstract or conclusion rests on these strategies: their threats "
+            "are shown at no more than careful and do not enter the profile."
+        )
+    for secondary in record.also_present:
+        st.markdown(f"**{strategy_name(secondary.strategy)}** — {escape(secondary.reason)}")
+        for threat in record.threats:
+            if not threat.headline and secondary.strategy in threat.strategies:
+                with st.expander(threat_label(threat)):
+                    st.markdown(threat_markdown(threat))
     st.markdown("#### Extracted design")
     st.markdown(design_html(record.design), unsafe_allow_html=True)
     _downloads(record, key)

@@ -140,3 +140,13 @@ def test_repetition_answered_from_absence_is_accepted(tmp_path: Path) -> None:
     assert design.repeated_runs.value is False
     assert design.repeated_runs.evidence[0].grounded is True
     assert any(t.id == "STAT-SMALL-N" for t in judge(design).threats)
+
+
+def test_designs_cached_before_headline_existed_still_load() -> None:
+    # A design stored by schema 1 (no `headline` on strategies) is read back unchanged.
+    stored = DesignView.model_validate(answer()).to_design().model_dump(mode="json")
+    for use in stored["strategies"]:
+        del use["headline"]
+    design = Design.model_validate(stored)
+    assert design.strategies[0].headline is None
+    assert judge(design).profile.external is not None
