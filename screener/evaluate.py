@@ -32,7 +32,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from screener import metrics
+from screener import calibration, metrics
 from screener.design import Design, Evidence, Strategy
 from screener.document import Document
 from screener.errors import InputError, ScreenerError
@@ -668,6 +668,10 @@ def evaluate(
     result.update(with_intervals(done.scores, run_metrics, config.resamples, config.seed))
     result["primary_confusion"] = primary_confusion(done.scores)
     result["rules_only"] = rules_only(golds, config.resamples, config.seed)
+    # Confusion counts per binary target: the error rates `screener survey --calibration` uses.
+    result["calibration"] = calibration.evaluation_block(
+        done.scores, config.extractor, done.extractors, done.parsers, RULES_VERSION
+    )
     result["papers"] = done.entries
     return result
 
