@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 CORPUS ?= ../shared/corpus
 EXAMPLE := examples/data-mix-ablation.pdf
 
-.PHONY: demo test app eval bench example lint browser clean
+.PHONY: demo test app eval survey-corpus bench example lint browser clean
 
 # The virtual environment with screener installed (editable) and its runtime dependencies.
 $(VENV)/.installed: pyproject.toml
@@ -31,6 +31,10 @@ app: $(VENV)/.installed-dev
 
 eval: $(VENV)/.installed
 	$(BIN)/screener eval --gold gold/labels.jsonl --pdfs $(CORPUS)/pdfs --out eval/results
+
+# The committed survey of the corpus (raw and corrected with the newest heuristic evaluation).
+survey-corpus: $(VENV)/.installed
+	$(BIN)/python eval/survey_corpus.py --corpus $(CORPUS)
 
 bench: $(VENV)/.installed
 	$(BIN)/python eval/bench_offline.py --corpus $(CORPUS)
