@@ -93,16 +93,26 @@ def batch_configuration(
 
     prompts = None
     if read_prompts and records is not None and records.is_file():
-        prompts = Counter()
-        with records.open(encoding="utf-8") as handle:
-            for line in handle:
-                record = json.loads(line) if line.strip() else {}
-                if record.get("error") is None and isinstance(record.get("extraction"), dict):
-                    prompts[str(record["extraction"].get("prompt_sha256"))] += 1
-        prompts = dict(prompts)
+        prompts = prompt_hashes(records)
     return cal.BatchConfiguration(
         tally("extractor"), tally("parser"), tally("rules_version"), prompts
     )
+
+
+def prompt_hashes(records: Path) -> dict[str, int]:
+    """Prompt sha256 -> number of screened records, from a batch's results.jsonl."""
+    found: Counter[str] = Counter()
+    with records.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            try:
+                record = json.loads(line) if line.strip() else {}
+            except json.JSONDecodeError as exc:
+                raise ScreenerError(f"{records}: line {number} is not JSON ({exc.msg})") from None
+            if not isinstance(record, dict) or record.get("error") is not None:
+                continue
+            if isinstance(extraction := record.get("extraction"), dict):
+                found[str(extraction.get("prompt_sha256"))] += 1
+    return dict(found)
 
 
 def records_path(results: Path) -> Path | None:

@@ -378,6 +378,9 @@ def test_the_prompt_is_checked_against_the_full_records(results: Path, tmp_path:
     (results / "results.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
     with pytest.raises(ScreenerError, match="measured for prompt extract_design v9, but 5 of 5"):
         survey_of(results, calibration, reps=0, seed=0)
+    (results / "results.jsonl").write_text('{"error": null}\n{"cut off')
+    with pytest.raises(ScreenerError, match=r"results.jsonl: line 2 is not JSON"):
+        survey_of(results, calibration, reps=0, seed=0)
     (results / "results.jsonl").unlink()
     survey = survey_of(results, calibration, reps=0, seed=0)
     assert survey.warnings == ["the LLM prompt version was not checked (no results.jsonl)"]
