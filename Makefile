@@ -9,7 +9,7 @@ REPLAY ?= ../shared/replay/extract_design-v1/dev-results.jsonl
 # The human ceiling: an independent second annotator for the same papers.
 CEILING := gold/labels-second-annotator.jsonl
 
-.PHONY: demo test app eval eval-recorded agree bench example lint browser clean
+.PHONY: demo test app eval eval-recorded agree survey-corpus bench example lint browser clean
 
 # The virtual environment with screener installed (editable) and its runtime dependencies.
 $(VENV)/.installed: pyproject.toml
@@ -51,6 +51,10 @@ eval-recorded: $(VENV)/.installed
 # How often two careful readers agree (the ceiling for the numbers above).
 agree: $(VENV)/.installed
 	$(BIN)/screener agree gold/labels.jsonl $(CEILING) --out eval/results --name agree-dev
+
+# The committed survey of the corpus (raw and corrected with the newest heuristic evaluation).
+survey-corpus: $(VENV)/.installed
+	$(BIN)/python eval/survey_corpus.py --corpus $(CORPUS)
 
 bench: $(VENV)/.installed
 	$(BIN)/python eval/bench_offline.py --corpus $(CORPUS)

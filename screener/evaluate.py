@@ -30,7 +30,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from screener import metrics
+from screener import calibration, metrics
 from screener.design import Design, Evidence, Strategy
 from screener.document import Document
 from screener.errors import InputError
@@ -705,6 +705,10 @@ def evaluate(
         result["ceiling"] = agreement(
             config.gold, config.ceiling, config.resamples, config.seed, only=scored
         )
+    # Confusion counts per binary target: the error rates `screener survey --calibration` uses.
+    result["calibration"] = calibration.evaluation_block(
+        done.scores, config.extractor, done.extractors, done.parsers, RULES_VERSION
+    )
     result["papers"] = done.entries
     return result
 

@@ -38,6 +38,19 @@ class Settings(BaseSettings):
     max_upload_mb: float = Field(
         default=50.0, gt=0, description="the Streamlit page refuses larger uploads (per file)"
     )
+    survey_min_bin: int = Field(
+        default=10,
+        ge=1,
+        description="survey trend groups (years, categories) with fewer in-scope papers are "
+        "drawn hollow; small categories are merged into 'other'",
+    )
+    survey_min_youden: float = Field(
+        default=0.3,
+        ge=0.0,
+        lt=1.0,
+        description="corrected survey shares whose sensitivity + specificity - 1 is below this "
+        "are flagged unstable",
+    )
 
     llm_base_url: str | None = Field(
         default=None,
