@@ -26,7 +26,8 @@ from screener.batch import (
     run_batch,
 )
 from screener.pipeline import Record
-from screener.results_store import EXPORT_COLUMNS, ResultsStore, export_results
+from screener.batch.exports import export_results
+from screener.results_store import EXPORT_COLUMNS, ResultsStore
 from screener.settings import load_settings
 from tests import batch_backends, pdfmaker
 

@@ -9,7 +9,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from screener.results_store import ResultRow, ResultsStore, export_results
+from screener.batch.exports import export_results
+from screener.results_store import ResultRow, ResultsStore
 from screener.survey import (
     bootstrap_interval,
     compute_survey,
