@@ -255,7 +255,12 @@ class RayEngine:
         self.ray, self.spec, self.out = ray, spec, options.out
         self._owns_ray = not ray.is_initialized()
         if self._owns_ray:
-            settings: dict[str, Any] = {"include_dashboard": False, "logging_level": logging.ERROR}
+            # Quiet: failures are rows of the store; Ray's own logs stay in its session folder.
+            settings: dict[str, Any] = {
+                "include_dashboard": False,
+                "logging_level": logging.ERROR,
+                "log_to_driver": False,
+            }
             if options.ray_address:
                 ray.init(address=options.ray_address, **settings)
             else:
