@@ -152,6 +152,16 @@ class SleepyParser:
         return document
 
 
+class HangingExtractor(_Switched):
+    """The heuristic extractor, except that a tripwire paper hangs while `cache_dir/hang`
+    exists (an LLM call that never returns)."""
+
+    def extract(self, document: Document) -> Design:
+        while TRIPWIRE in (document.title or "") and (self.switches / "hang").exists():
+            time.sleep(0.05)
+        return self._inner.extract(document)
+
+
 SWITCHED = {
     "extractor": {
         "dies-once": "tests.batch_backends:DiesOnceExtractor",
