@@ -25,8 +25,8 @@ from screener.batch import (
     main,
     run_batch,
 )
-from screener.pipeline import Record
 from screener.batch.exports import export_results
+from screener.pipeline import Record
 from screener.results_store import EXPORT_COLUMNS, ResultsStore
 from screener.settings import load_settings
 from tests import batch_backends, pdfmaker

@@ -112,11 +112,12 @@ def test_the_corpus_folder_on_ray_matches_the_local_engine(
     assert on_ray.screened == local.screened == len(list(pdfs.glob("*.pdf")))
     assert comparable(tmp_path / "ray") == comparable(tmp_path / "local")
     assert exports(tmp_path / "ray") == exports(tmp_path / "local")
-    local_jsonl = sorted(
-        json.loads(line)["sha256"] for line in open(tmp_path / "local/results.jsonl")
-    )
-    ray_jsonl = sorted(json.loads(line)["sha256"] for line in open(tmp_path / "ray/results.jsonl"))
-    assert ray_jsonl == local_jsonl
+
+    def jsonl_keys(out: Path) -> list[str]:
+        lines = (out / "results.jsonl").read_text(encoding="utf-8").splitlines()
+        return sorted(json.loads(line)["sha256"] for line in lines)
+
+    assert jsonl_keys(tmp_path / "ray") == jsonl_keys(tmp_path / "local")
 
 
 # --- workers that die -----------------------------------------------------------------------
