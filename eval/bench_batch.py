@@ -156,6 +156,14 @@ def scaled_pdfs(source: Path, target: Path, scale: int) -> Path:
     return target
 
 
+def first_pdfs(source: Path, target: Path, count: int) -> Path:
+    """A folder of links to the first `count` PDFs (by name): a fixed-size 1x input."""
+    target.mkdir(parents=True)
+    for pdf in sorted(source.glob("*.pdf"))[:count]:
+        (target / pdf.name).symlink_to(pdf.resolve())
+    return target
+
+
 def scaled_metadata(source: Path, target: Path, scale: int) -> Path:
     with gzip.open(source, "rt", encoding="utf-8") as handle:
         records = [json.loads(line) for line in handle if line.strip()]
@@ -237,6 +245,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-pdf-scale", action="store_true", help="no 10x PDF run (slow)")
     parser.add_argument("--skip-metadata", action="store_true", help="no metadata runs")
     parser.add_argument(
+        "--papers", type=int, default=None, help="the 1x input: the first N corpus PDFs (by name)"
+    )
+    parser.add_argument(
         "--engines", default="local", help="comma-separated: local, ray (PDF cases run per engine)"
     )
     parser.add_argument("--json", type=Path, default=None, help="also write the numbers here")
@@ -248,6 +259,8 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="screener-bench-"))
     results: list[Measurement] = []
     try:
+        if args.papers:
+            pdfs = first_pdfs(pdfs, work / "first", args.papers)
         engines = [e.strip() for e in args.engines.split(",") if e.strip()]
         cases: list[tuple[str, Path, str]] = []
         scaled_pdf = None if args.skip_pdf_scale else scaled_pdfs(pdfs, work / "pdfs", args.scale)

@@ -261,10 +261,14 @@ class RayEngine:
                 "logging_level": logging.ERROR,
                 "log_to_driver": False,
             }
-            if options.ray_address:
-                ray.init(address=options.ray_address, **settings)
-            else:
-                ray.init(num_cpus=options.workers, **settings)
+            try:
+                if options.ray_address:
+                    ray.init(address=options.ray_address, **settings)
+                else:
+                    ray.init(num_cpus=options.workers, **settings)
+            except (ConnectionError, RuntimeError, ValueError) as exc:
+                where = options.ray_address or "a local Ray"
+                raise ScreenerError(f"cannot start or join {where}: {_first_line(exc)}") from exc
         self.workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
         self.batch_size = max(1, options.batch_size)
         self.run_id = uuid.uuid4().hex[:12]
