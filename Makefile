@@ -18,9 +18,9 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e .
 	touch $@
 
-# Development extras (pytest, hypothesis, ruff) and the app's (streamlit) on top.
+# Development extras (pytest, hypothesis, ruff), the app's (streamlit) and Ray's on top.
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(BIN)/pip install --quiet -e '.[dev,app]'
+	$(BIN)/pip install --quiet -e '.[dev,app,ray]'
 	touch $@
 
 demo: $(VENV)/.installed

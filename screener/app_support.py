@@ -39,8 +39,7 @@ from screener.parse import PARSERS, Parser, get_parser
 from screener.parse.grobid import DEFAULT_URL as GROBID_DEFAULT_URL
 from screener.pipeline import Record, record_json, screen_file
 from screener.profile import Level, Threat
-from screener.report import profile_figure, record_markdown
-from screener.report._common import (
+from screener.report import (
     LEVEL_HEX,
     LEVEL_SYMBOL,
     NO_LEVEL,
@@ -49,15 +48,17 @@ from screener.report._common import (
     design_fields,
     display_title,
     error_line,
+    escape,
     header_facts,
     not_applicable_reason,
     page_prefix,
+    profile_figure,
+    record_markdown,
     shorten,
     strategy_name,
     usage_line,
     validity_types,
 )
-from screener.report.markdown import escape
 from screener.rules import RULES_VERSION
 from screener.settings import Settings, load_settings
 

@@ -27,13 +27,25 @@ class Settings(BaseSettings):
     )
     parser: str = "pymupdf"
     extractor: str = "heuristic"
-    grobid_url: str | None = None
+    grobid_url: str | None = Field(
+        default=None,
+        description="GROBID server URL; several, comma-separated, spread the papers over them",
+    )
+    grobid_concurrency: int = Field(
+        default=4, ge=1, description="papers in flight per GROBID URL (across all batch workers)"
+    )
     grobid_timeout_s: float = 120.0
     grobid_no_fallback: bool = Field(
         default=False, description="an unreachable GROBID is an error instead of a PyMuPDF fallback"
     )
     grobid_attempts: int = Field(default=4, ge=1)
     grobid_backoff_s: float = Field(default=1.0, ge=0.0)
+    paper_timeout_s: float = Field(
+        default=300.0,
+        gt=0,
+        description="batch: a paper whose parse, GROBID or LLM calls take longer is recorded as "
+        "failed ('timed out after N s') and its worker is replaced",
+    )
     max_pdf_mb: float = Field(default=200.0, description="larger files are refused before parsing")
     max_upload_mb: float = Field(
         default=50.0, gt=0, description="the Streamlit page refuses larger uploads (per file)"

@@ -40,7 +40,7 @@ from screener import app_support
 from screener.design import Design
 from screener.pipeline import Record, screen_file
 from screener.profile import ValidityType
-from screener.report._common import display_title, strategy_name
+from screener.report import display_title, strategy_name
 
 REPO = Path(__file__).resolve().parent.parent
 APP = REPO / "app.py"

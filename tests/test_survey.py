@@ -12,9 +12,10 @@ import pandas as pd
 import pytest
 
 from screener import calibration as cal
+from screener.batch.exports import export_results
 from screener.calibration import rogan_gladen
 from screener.errors import ScreenerError
-from screener.results_store import ResultRow, ResultsStore, export_columns, export_results
+from screener.results_store import ResultRow, ResultsStore, export_columns
 from screener.survey import (
     STRATEGIES,
     VALIDITIES,

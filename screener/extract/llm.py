@@ -56,6 +56,7 @@ from screener.extract.grounding import (
 )
 from screener.extract.llm_schema import CACHE_SCHEMA_VERSION, DesignView, schema_notes
 from screener.extract.prompt import Prompt, load_prompt
+from screener.limits import EndpointSlot
 from screener.store import Store
 
 # instructor logs every failed attempt at ERROR level; without a handler Python would print
@@ -151,17 +152,10 @@ class LLMCallFailed(ExtractionError):
         super().__init__(f"llm failed after {attempts} {plural}: {reason}")
 
 
-# One semaphore per endpoint, shared by every extractor and thread of this process.
-_SLOTS: dict[tuple[str, int], threading.BoundedSemaphore] = {}
-_SLOTS_LOCK = threading.Lock()
-
-
-def endpoint_slots(base_url: str | None, limit: int) -> threading.BoundedSemaphore:
-    key = (base_url or "default", limit)
-    with _SLOTS_LOCK:
-        if key not in _SLOTS:
-            _SLOTS[key] = threading.BoundedSemaphore(limit)
-        return _SLOTS[key]
+def endpoint_slots(base_url: str | None, limit: int) -> EndpointSlot:
+    """Requests in flight to one endpoint: shared by every extractor and thread of this process,
+    and by every worker of the cluster under the Ray engine (see screener/limits.py)."""
+    return EndpointSlot("llm", safe_url(base_url) or "default", limit)
 
 
 @lru_cache(maxsize=8)
