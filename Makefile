@@ -38,14 +38,16 @@ eval: $(VENV)/.installed
 		--ceiling $(CEILING) --name heuristic-pymupdf
 
 # The recorded answers, imported into a throw-away cache and evaluated offline (the closed
-# port makes sure nothing is ever sent: every design must come from the cache).
+# port makes sure nothing is ever sent: every design must come from the cache). They were
+# written to prompt v1 with the token budget of that time.
 eval-recorded: $(VENV)/.installed
 	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
 	export SCREENER_CACHE_DIR="$$tmp" && \
 	$(BIN)/screener llm-batch import $(REPLAY) --pdfs $(CORPUS)/pdfs/*.pdf \
-		--model strong-replay --prompt extract_design-v1 --base-url http://127.0.0.1:9/v1 && \
+		--model strong-replay --prompt extract_design-v1 --token-budget 12000 \
+		--base-url http://127.0.0.1:9/v1 && \
 	$(BIN)/screener eval --gold gold/labels.jsonl --pdfs $(CORPUS)/pdfs --out eval/results \
-		--extractor llm --model strong-replay --prompt extract_design-v1 \
+		--extractor llm --model strong-replay --prompt extract_design-v1 --token-budget 12000 \
 		--base-url http://127.0.0.1:9/v1 --ceiling $(CEILING) --name recorded-v1-pymupdf
 
 # How often two careful readers agree (the ceiling for the numbers above).

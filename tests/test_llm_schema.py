@@ -150,3 +150,28 @@ def test_designs_cached_before_headline_existed_still_load() -> None:
     design = Design.model_validate(stored)
     assert design.strategies[0].headline is None
     assert judge(design).profile.external is not None
+
+
+def test_context_keeps_the_conclusion_when_method_sections_overflow() -> None:
+    # Rule 9: the conclusion's claims decide which strategies count, so it is read even when
+    # long method sections alone would fill the budget.
+    from screener.document import Document, Paragraph, Section
+    from screener.extract.context import classify_heading, select_context
+
+    filler = "We train the fictional model on the Lantern corpus with a fixed schedule. " * 40
+    sections = tuple(
+        Section(heading=f"Experimental setup {i}", paragraphs=(Paragraph(text=filler, page=i),))
+        for i in range(2, 12)
+    ) + (
+        Section(
+            heading="Conclusion",
+            paragraphs=(Paragraph(text="Our conclusion holds for the trained sizes.", page=12),),
+        ),
+    )
+    document = Document(
+        source="x.pdf", sha256="b" * 64, parser="test", title="A", abstract="B", sections=sections
+    )
+    context = select_context(document, budget=4000)
+    assert "Our conclusion holds" in context.text
+    assert classify_heading("5 Conclusions and Future Work") == "conclusion"
+    assert classify_heading("Discussion") == "limitations"

@@ -99,9 +99,9 @@ def screen_task(task: Task, backends: tuple[Any, Any], settings: Settings) -> Re
 def row_from_record(record: Record, level: str) -> ResultRow:
     """The flat row the store, the exports and the survey use."""
     design, profile = record.design, record.profile
-    strategies = (
-        list(dict.fromkeys(use.strategy.value for use in design.strategies)) if design else []
-    )
+    # The verdict's strategies and threats: those of the headline strategies (the profile's
+    # rows), as in the evaluation; strategies that are only also present stay in `record`.
+    strategies = [row.strategy.value for row in profile.rows] if profile else []
     year = record.meta.get("year")
     categories = record.meta.get("categories", "")
 
@@ -128,7 +128,7 @@ def row_from_record(record: Record, level: str) -> ResultRow:
         internal=level_of("internal"),
         external=level_of("external"),
         construct=level_of("construct"),
-        threat_ids=[threat.id for threat in record.threats],
+        threat_ids=[threat.id for threat in record.threats if threat.headline],
         extractor=record.extractor,
         parser=record.parser,
         rules_version=record.rules_version,

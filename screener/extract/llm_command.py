@@ -44,7 +44,7 @@ def add_llm_options(parser: argparse.ArgumentParser) -> None:
         choices=("tools", "json"),
         help="tools (default) or json for servers without tools",
     )
-    group.add_argument("--token-budget", type=int, help="input tokens per paper (default 12000)")
+    group.add_argument("--token-budget", type=int, help="input tokens per paper (default 16000)")
     group.add_argument("--temperature", type=float, help="default 0")
     group.add_argument("--llm-timeout", type=float, help="seconds per request (default 120)")
     group.add_argument("--llm-attempts", type=int, help="HTTP attempts per request (default 4)")
