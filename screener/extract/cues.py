@@ -129,7 +129,12 @@ def _split_top_level(regex: str) -> list[str]:
 
 GAP = r"[^.\n]{0,80}"  # words between two parts of one phrase, within one sentence
 NUM = r"(?:\d+|two|three|four|five|six|seven|eight|nine|ten|several|multiple|many|different)"
-SIZE = r"\d+(?:\.\d+)?\s?[MBK]\b"  # a parameter count such as 125M or 1.3B
+SIZE = r"\d+(?:\.\d+)?\s?[MBK]\b(?!\s?tokens)"  # a parameter count such as 125M or 1.3B
+# Units inside one training run that within-run designs compare.
+UNITS = (
+    r"(?:datasets?|examples?|samples?|sequences?|documents?|data ?points?|tasks?|instances?|"
+    r"questions?|benchmarks?|texts?|strings?|facts?)"
+)
 
 # --- strategies -----------------------------------------------------------------------------
 STRATEGY_CUES: dict[Strategy, tuple[Cue, ...]] = {
@@ -254,6 +259,19 @@ STRATEGY_CUES: dict[Strategy, tuple[Cue, ...]] = {
             "re-weighting stands in for removal",
             label="down-weighting",
         ),
+        cue(
+            r"\b(?:simulat|emulat|mimic|imitat)\w* (?:\w+ ){0,3}(?:contaminat\w*|exposure|"
+            r"leak\w*|poison\w*|pre-?training|inclusion)",
+            2.0,
+            "pre-training exposure is simulated by training on the data afterwards",
+            label="training on the data after pre-training",
+        ),
+        cue(
+            r"\bcounterfactual(?:ly)? (?:re-?train|train|pre-?train|intervention)\w*",
+            1.5,
+            "a counterfactual corpus is trained on from a checkpoint",
+            label="counterfactual retraining from a checkpoint",
+        ),
     ),
     Strategy.PROXY_OUTCOME: (
         cue(
@@ -358,6 +376,37 @@ STRATEGY_CUES: dict[Strategy, tuple[Cue, ...]] = {
             1.0,
             "confounder adjustment across units",
         ),
+        cue(
+            rf"\b{UNITS}\b[^.\n]{{0,60}}\b(?:seen|included|contained|present|memori[sz]ed) "
+            r"(?:\w+ ){0,2}(?:in|during|by) (?:the |their |its |a )?(?:model'?s? )?"
+            r"(?:pre-?)?training\b",
+            1.5,
+            "units that were in the training data are set against units that were not",
+        ),
+        cue(
+            r"\b(?:released|published|created|collected) (?:\w+ ){0,2}(?:before|after|prior to) "
+            r"(?:\w+ ){0,4}(?:training|cut-?off|creation date)|\b(?:training[- ]data|knowledge) "
+            r"(?:cut-?off|creation date)",
+            1.5,
+            "units from before and after the training-data cutoff are compared",
+        ),
+        cue(
+            rf"\b(?:number of (?:times|duplicates|copies|occurrences)|duplicat\w*|frequen\w*)"
+            rf"{GAP}\b(?:in|within) (?:the |its |their |a )?(?:pre-?)?training (?:data|set|"
+            rf"corpus|sequences)\b|\b(?:term|token|document|pre-?training) frequenc\w*",
+            1.5,
+            "units that occur more or less often in the training data are compared",
+        ),
+        cue(
+            r"\bmemori[sz]\w*",
+            0.7,
+            "memorised and not memorised units of one training run",
+        ),
+        cue(
+            r"\bmembership inference\b",
+            0.7,
+            "members and non-members of the training data are compared",
+        ),
     ),
     Strategy.THEORETICAL_CONTROL: (
         cue(
@@ -425,6 +474,17 @@ STRATEGY_CUES: dict[Strategy, tuple[Cue, ...]] = {
         cue(r"\bstate-of-the-art\b", 0.3, "results compared with the state of the art"),
     ),
 }
+
+# The question a proxy treatment stands in for: pre-training exposure to some data (codebook
+# rule 2). Named in the title, abstract or introduction, it makes a fine-tuning or
+# continued-training design in the body the paper's headline design.
+EXPOSURE_QUESTION = cue(
+    r"\b(?:data |benchmark |test[- ]set |task )?contaminat\w*|\bpoison\w*|\bunlearn\w*"
+    r"|\bmemori[sz]\w*|\bbackdoor\w*|\b(?:exposure|inclusion) (?:to|of) (?:\w+ ){0,2}(?:data|"
+    r"documents|examples)",
+    1.0,
+    "the question is about exposure to data during pre-training",
+)
 
 # Words that, in the same sentence as ablation language, say the ablation runs on proxies for a
 # larger model (codebook rule 1): such ablations count toward proxy_model, not target_experiment.
@@ -1007,6 +1067,18 @@ NON_ML_FIELDS: tuple[tuple[str, Cue], ...] = (
             "field vocabulary",
         ),
     ),
+)
+
+# --- sentences about other people's work ------------------------------------------------------
+# A citation: "Smith et al. (2020)", "(Smith and Lee, 2020; ...)", "[12]", "[3, 7-9]".
+CITATION = re.compile(
+    r"\b[A-Z][\w'-]+ (?:et al\.?|and [A-Z][\w'-]+),? \(?\d{4}[a-z]?\b"
+    r"|\([A-Z][\w'-]+(?: et al\.?| and [A-Z][\w'-]+)?,? \d{4}[a-z]?[;),]"
+    r"|\[\d{1,3}(?:\s?[,\u2013-]\s?\d{1,3})*\]"
+)
+# Words by which the authors speak of their own work.
+OWN_WORK = re.compile(
+    r"\b(?:we|our|ours|us|this (?:paper|work|study|report)|here|the present)\b", re.IGNORECASE
 )
 
 # --- phrases for treatment, outcome, target recipe ---------------------------------------------

@@ -45,6 +45,8 @@ ZONE_WEIGHTS = {
     "appendix": 0.4,
     "related": 0.2,
 }
+# Zones where a sentence that only reports cited work is discounted like related work.
+CITING_ZONES = frozenset({"intro", "body", "conclusion", "caption"})
 ZONE_OF_HEADING: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^(?:references|bibliography|literature cited)\b", re.I), "references"),
     (re.compile(r"acknowledg", re.I), "references"),
@@ -76,6 +78,9 @@ MIN_SCORE = {
 # (Non-ML papers in the corpus have at most a handful of either; empirical ML papers dozens.)
 MIN_NEURAL = 5
 MIN_EXPERIMENT = 12
+# Body score of a cheaper exposure (fine-tuning, simulation) that the exposure question of the
+# headline needs before it counts for proxy_treatment: one plain statement.
+MIN_OWN_TREATMENT = 2.0
 # Non-target designs must be mentioned in the title, abstract or introduction this strongly.
 MIN_HEADLINE = 1.0
 # Headline score of ablation language that keeps the controlled experiment beside a titled design.
@@ -101,6 +106,8 @@ class Sentence:
     section: str
     zone: str
     weight: float
+    # The sentence reports other people's work (a citation and no word of the authors' own).
+    cites: bool = False
 
 
 @dataclass(frozen=True)
@@ -175,6 +182,16 @@ def _zone(where: str, after_references: bool) -> str:
     return "appendix" if after_references else "body"
 
 
+def _sentence(text: str, page: int | None, where: str, zone: str) -> Sentence:
+    """A sentence and its weight; one that only reports cited work, outside the abstract and
+    title, weighs no more than related work (it describes someone else's design)."""
+    cites = (
+        zone in CITING_ZONES and bool(C.CITATION.search(text)) and not C.OWN_WORK.search(text)
+    )
+    weight = min(ZONE_WEIGHTS[zone], ZONE_WEIGHTS["related"]) if cites else ZONE_WEIGHTS[zone]
+    return Sentence(text, page, where, zone, weight, cites)
+
+
 class _Scan:
     """The document's sentences joined once, so each cue pattern runs over it in one pass."""
 
@@ -194,7 +211,7 @@ class _Scan:
                 # Front matter before the introduction (teaser boxes, contribution lists).
                 zone = "intro"
             for sentence in split_sentences(text):
-                self.sentences.append(Sentence(sentence, page, where, zone, ZONE_WEIGHTS[zone]))
+                self.sentences.append(_sentence(sentence, page, where, zone))
                 starts.append(offset)
                 chunks.append(sentence)
                 offset += len(sentence) + 2
@@ -624,6 +641,13 @@ class HeuristicExtractor:
                     score(per_cue, HEADLINE_ZONES),
                 )
             )
+        treatment = next(s for s in result if s.strategy == Strategy.PROXY_TREATMENT)
+        if treatment.total >= MIN_OWN_TREATMENT:
+            # A cheaper exposure in the body answers the exposure question of the headline.
+            asked = [h for h in scan.hits(C.EXPOSURE_QUESTION) if h.sentence.zone in HEADLINE_ZONES]
+            treatment.hits.extend(asked)
+            treatment.total += score([asked])
+            treatment.headline += score([asked])
         proxy = next(s for s in result if s.strategy == Strategy.PROXY_MODEL)
         if proxy.total > 0:
             # Only a paper with proxy-model language of its own gains from its ablations.
