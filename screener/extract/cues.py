@@ -836,14 +836,49 @@ DETAIL_CUES: dict[str, tuple[tuple[Strategy, ...], tuple[Cue, ...]]] = {
         (Strategy.PROXY_MODEL,),
         (
             cue(
-                rf"\bextrapolat\w*{GAP}\b(?:larger|bigger|beyond|frontier)",
+                rf"\bextrapolat\w*{GAP}\b(?:(?:larger|bigger|frontier)[- ](?:\w+ )?(?:models?|"
+                rf"scales?|sizes?|compute|budgets?|runs?|networks?|systems?)|beyond|{SIZE})",
                 1.0,
                 "extrapolation beyond the scales trained",
             ),
             cue(
-                rf"\bpredict\w*{GAP}\b(?:larger|bigger|frontier)[- ](?:scales?|models?)",
+                rf"\bpredict\w*{GAP}\b(?:larger|bigger|frontier)[- ](?:scales?|models?)"
+                r"|\bpredictable scaling\b",
                 1.0,
                 "predictions for larger models",
+            ),
+            cue(
+                rf"\b(?:compute|data)[- ]optimal\b|\boptimal (?:allocation|model size|"
+                rf"number of (?:parameters|tokens))\b",
+                1.0,
+                "an allocation for budgets beyond the runs is derived from fitted curves",
+            ),
+            cue(
+                rf"\bprox(?:y|ies)\b{GAP}\b(?:larger|bigger|large[- ]scale|full[- ]scale)\b"
+                rf"|\b(?:small(?:er)?|tiny|lightweight|cheap(?:er)?) (?:[\w-]+ )?(?:models?|runs?|"
+                rf"proxies)\b{GAP}\b(?:transfer\w*|appl\w*|carr\w*|generali[sz]\w*) "
+                rf"(?:\w+ ){{0,3}}to (?:the )?(?:train\w* )?(?:larger|bigger|large)\b",
+                1.0,
+                "small runs stand in for larger ones",
+            ),
+            cue(
+                rf"\b(?:infeasible|prohibitive\w*|too (?:costly|expensive)|unaffordable|"
+                rf"(?:computational|compute|hardware|resource) constraints?)\b{GAP}\b(?:instead|"
+                rf"small(?:er)?|proxy|proxies)\b",
+                1.0,
+                "the target scale is out of reach, so smaller runs stand in",
+            ),
+            cue(
+                r"\bhyper-?parameters?\b[^.\n]{0,60}\btransferr?\w* (?:\w+ ){0,2}(?:between|"
+                r"across|to) (?:different |larger )?(?:model )?(?:sizes|scales|models)"
+                r"|\b(?:\u00b5|\u03bc|mu)P\b|\bmaximal[- ]update[- ]parametri[sz]ation",
+                1.0,
+                "hyperparameters tuned on small models are transferred to larger ones",
+            ),
+            cue(
+                r"\borders? of magnitude smaller than\b",
+                1.0,
+                "the trained models are far smaller than the ones the claims concern",
             ),
             cue(
                 r"\bscal\w* up (?:the |our )?(?:training )?(?:budget|compute|recipe)\b",

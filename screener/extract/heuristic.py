@@ -34,6 +34,8 @@ from screener.extract.cues import Cue
 
 MAX_QUOTE = 400
 HEADLINE_ZONES = frozenset({"title", "abstract", "intro"})
+# Where the claims a strategy must support stand (codebook rule 9: abstract or conclusion).
+CLAIM_ZONES = frozenset({"title", "abstract", "conclusion"})
 # Weight of a cue by the part of the paper it stands in.
 ZONE_WEIGHTS = {
     "title": 3.0,
@@ -89,6 +91,17 @@ TARGET_HEADLINE = 2.0
 # experiment's) the headline claim is an extrapolation, so proxy_model is primary.
 PROXY_LEAD = 3.0
 LEAD_ZONES = frozenset({"title", "abstract"})
+# Designs that lead over the controlled experiment when their headline score is this many times
+# the ablations' (a paper about memorised units or a judge's validity uses ablations as support).
+LEADING_DESIGNS = frozenset(
+    {
+        Strategy.WITHIN_RUN,
+        Strategy.THEORETICAL_CONTROL,
+        Strategy.PROXY_TREATMENT,
+        Strategy.PROXY_OUTCOME,
+    }
+)
+LEAD_FACTOR = 3.0
 # An outcome phrase longer than this is a clause, not a measure.
 MAX_OUTCOME_WORDS = 8
 # A title's leading name: 'Name: what it does' (a few words before the colon).
@@ -559,6 +572,7 @@ class HeuristicExtractor:
         self._observational_fields(design, scan)
         self._proxies(design, scan)
         self._details(design, scan)
+        self._headlines(design, scores)
         top = max((u.confidence for u in design.strategies), default=0.0)
         design.confidence = "high" if top >= 0.8 else "medium" if top >= 0.55 else "low"
         design.notes = "; ".join(
@@ -702,9 +716,50 @@ class HeuristicExtractor:
         if proxy is not None and proxy.lead >= PROXY_LEAD and proxy.lead > 2 * target.lead:
             # The abstract's headline claim is an extrapolation from the proxies.
             return proxy.strategy
+        # A single-run, proxy-treatment or proxy-outcome design announced far more strongly
+        # than any ablation is what the paper is about (its ablations support it).
+        leading = [
+            s
+            for s in others
+            if s.strategy in LEADING_DESIGNS and s.headline >= LEAD_FACTOR * max(target.headline, 1.0)
+        ]
+        if leading:
+            return max(leading, key=lambda s: s.total).strategy
         if target in chosen:
             return target.strategy
         return max(chosen, key=lambda s: s.headline + 0.3 * s.total).strategy
+
+    @staticmethod
+    def _headlines(design: Design, scores: list[_StrategyScore]) -> None:
+        """Whether a headline claim rests on each strategy (codebook rule 9).
+
+        A strategy named in the title, abstract or conclusion is headline; one never named in
+        the title, abstract, introduction or conclusion is a side analysis. Proxy models are
+        headline only when the claims reach beyond the trained scale (rule 14: a ladder whose
+        every claimed size was trained is a controlled experiment). The primary strategy moves
+        to the controlled experiment when it is not headline.
+        """
+        by_name = {s.strategy: s for s in scores}
+        for use in design.strategies:
+            zones = {h.sentence.zone for h in by_name[use.strategy].hits if not h.sentence.cites}
+            if use.strategy == Strategy.PROXY_MODEL and design.claims_beyond_scale.value is not True:
+                use.headline = False
+            elif zones & CLAIM_ZONES:
+                use.headline = True
+            elif not zones & (CLAIM_ZONES | HEADLINE_ZONES):
+                use.headline = False
+        headline = [u for u in design.strategies if u.headline is not False]
+        primary = design.primary_strategy
+        if primary is not None and primary not in {u.strategy for u in headline}:
+            names = {u.strategy for u in design.strategies}
+            if Strategy.TARGET_EXPERIMENT in names:
+                design.primary_strategy = Strategy.TARGET_EXPERIMENT
+            elif headline:
+                design.primary_strategy = max(headline, key=lambda u: u.confidence).strategy
+            if design.primary_strategy != primary:
+                for use in design.strategies:
+                    if use.strategy == design.primary_strategy:
+                        use.headline = True
 
     # --- treatment, outcome, recipe --------------------------------------------------------
     def _phrases(self, design: Design, scan: _Scan) -> None:
