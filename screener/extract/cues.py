@@ -136,6 +136,20 @@ UNITS = (
     r"questions?|benchmarks?|texts?|strings?|facts?)"
 )
 
+# A conclusion about model size drawn across models ("larger models are easier to prune",
+# "the ability emerges with model scale"). Without a ladder trained by the authors (proxy-model
+# language) the sizes are those of existing models, so it is an observational reading
+# (codebook rules 4 and 12).
+SIZE_TREND = cue(
+    r"\b(?:larger|bigger) (?:language )?models? (?:are|is|show|exhibit|perform|benefit|"
+    r"demonstrat|generally|tend|become|achieve|suffer|lose|retain|gain|outperform)\w*"
+    r"|\bemerg\w*[^.\n]{0,60}\b(?:model )?scale\b"
+    r"|\bas (?:the )?(?:model )?(?:size|scale|parameters?(?: size)?|number of parameters) "
+    r"(?:increases|grows)|\b(?:increas|grow)\w* (?:the )?model (?:size|scale)",
+    2.0,
+    "a conclusion about model size is drawn across existing models",
+)
+
 # --- strategies -----------------------------------------------------------------------------
 STRATEGY_CUES: dict[Strategy, tuple[Cue, ...]] = {
     Strategy.PROXY_MODEL: (
@@ -325,6 +339,43 @@ STRATEGY_CUES: dict[Strategy, tuple[Cue, ...]] = {
             "a continuous metric stands in for an emergent ability",
             label="a continuous surrogate metric",
         ),
+        cue(
+            r"\b(?:metric|measure|score|ratio|rate|loss|perplexity)\w*\b[^.\n]{0,60}\b(?:positively "
+            r"|negatively |strongly |highly |closely |well )?correlat\w* (?:\w+ ){0,2}with (?:\w+ "
+            r"){0,3}(?:performance|accuracy|humans?|downstream|benchmark|abilit|capabilit)\w*",
+            1.5,
+            "a cheap measurement is checked against the outcome it stands for",
+        ),
+        cue(
+            r"\bused as an? (?:\w+ ){0,2}(?:metric|measure|indicator|proxy) (?:to|for) (?:evaluat|"
+            r"assess|measur|rank|compar)\w*",
+            1.5,
+            "a measurement is proposed as a metric for model quality",
+        ),
+        cue(
+            r"\b(?:judged|scored|rated|graded) (?:\w+ ){0,2}by (?:a |an )?(?:GPT-?4|LLM|language "
+            r"model)|\bGPT-?4(?:-based)? (?:as (?:a |the )?)?(?:judge|evaluator|grader)\w*"
+            r"|\bGPT-?4 for scoring",
+            2.0,
+            "an LLM judge scores the outputs instead of people",
+            label="an LLM judge",
+        ),
+        cue(
+            r"\bMT-?Bench\b|\bAlpacaEval\b|\bArena-?Hard\b|\bVicuna[- ]?Bench\b",
+            1.0,
+            "a benchmark scored by an LLM judge",
+            label="a benchmark scored by an LLM judge",
+        ),
+        cue(
+            r"\b(?:text|generation|output) quality\b[^.\n]{0,30}\(?(?:as measured by |measured by |"
+            r"in terms of |via |using )?(?:\w+ )?perplexit|\b(?:oracle|scoring) (?:language )?"
+            r"model\b[^.\n]{0,60}\bperplexit|\bperplexit\w*\b[^.\n]{0,40}\b(?:as (?:a |the )?"
+            r"(?:measure|proxy|indicator) of|to (?:measure|assess|evaluate)) (?:\w+ ){0,2}(?:quality|"
+            r"fluency|naturalness)",
+            2.0,
+            "perplexity under a model stands in for text quality",
+            label="perplexity under a language model",
+        ),
     ),
     Strategy.OBSERVATIONAL: (
         cue(
@@ -356,6 +407,7 @@ STRATEGY_CUES: dict[Strategy, tuple[Cue, ...]] = {
         cue(r"\bmodel famil(?:y|ies)\b", 0.5, "models from several families are compared"),
         cue(r"\bmeta-?data\b", 0.5, "meta-data of existing models"),
         cue(r"\bobservational\b", 1.5, "the paper calls its analysis observational"),
+        SIZE_TREND,
     ),
     Strategy.WITHIN_RUN: (
         cue(
@@ -484,6 +536,26 @@ EXPOSURE_QUESTION = cue(
     r"documents|examples)",
     1.0,
     "the question is about exposure to data during pre-training",
+)
+
+# The outcome a proxy outcome stands in for: how people judge outputs (quality, preference,
+# helpfulness). Named in the headline, it makes a cheaper measurement in the body the measure
+# the headline claim rests on (codebook rule 3).
+OUTCOME_QUESTION = cue(
+    r"\b(?:text|generation|output|response|writing) quality\b|\bhuman-align\w*"
+    r"|\bhelpfulness\b|\bfluency\b|\bnaturalness\b",
+    1.0,
+    "the question is about how people would judge the outputs",
+)
+# The paper measures people's judgments itself, so an LLM judge beside them supports the
+# claims rather than standing in for the outcome (unless the judge is the paper's subject).
+HUMAN_MEASURED = cue(
+    r"\bwe (?:conduct|run|perform|carry out|introduce|design)\w* (?:a |an )?(?:\w+ ){0,2}human "
+    r"(?:evaluation|study|annotation)|\bhuman evaluation (?:framework|protocol|study)"
+    r"|\b(?:our|the) (?:participants|human raters|annotators) (?:prefer|rated|judged)\w*"
+    r"|\bhuman (?:judgments|evaluations?|ratings) (?:reveal|show|confirm|indicate)\w*",
+    1.0,
+    "people judge the outputs in the paper",
 )
 
 # Words that, in the same sentence as ablation language, say the ablation runs on proxies for a

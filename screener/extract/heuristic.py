@@ -36,6 +36,9 @@ MAX_QUOTE = 400
 HEADLINE_ZONES = frozenset({"title", "abstract", "intro"})
 # Where the claims a strategy must support stand (codebook rule 9: abstract or conclusion).
 CLAIM_ZONES = frozenset({"title", "abstract", "conclusion"})
+# Where a paper announces the designs its claims rest on: a design never mentioned here is a
+# side analysis.
+ANNOUNCE_ZONES = HEADLINE_ZONES | CLAIM_ZONES
 # Weight of a cue by the part of the paper it stands in.
 ZONE_WEIGHTS = {
     "title": 3.0,
@@ -80,9 +83,9 @@ MIN_SCORE = {
 # (Non-ML papers in the corpus have at most a handful of either; empirical ML papers dozens.)
 MIN_NEURAL = 5
 MIN_EXPERIMENT = 12
-# Body score of a cheaper exposure (fine-tuning, simulation) that the exposure question of the
-# headline needs before it counts for proxy_treatment: one plain statement.
-MIN_OWN_TREATMENT = 2.0
+# Score of a cheaper exposure (fine-tuning, simulation) or measurement (a judge, perplexity) that
+# the question of the headline needs before it counts for the proxy: one plain statement.
+MIN_OWN_PROXY = 2.0
 # Non-target designs must be mentioned in the title, abstract or introduction this strongly.
 MIN_HEADLINE = 1.0
 # Headline score of ablation language that keeps the controlled experiment beside a titled design.
@@ -572,7 +575,7 @@ class HeuristicExtractor:
         self._observational_fields(design, scan)
         self._proxies(design, scan)
         self._details(design, scan)
-        self._headlines(design, scores)
+        self._headlines(design, scores, scan)
         top = max((u.confidence for u in design.strategies), default=0.0)
         design.confidence = "high" if top >= 0.8 else "medium" if top >= 0.55 else "low"
         design.notes = "; ".join(
@@ -652,22 +655,34 @@ class HeuristicExtractor:
                     strategy,
                     [h for hits in per_cue for h in hits],
                     score(per_cue),
-                    score(per_cue, HEADLINE_ZONES),
+                    score(per_cue, ANNOUNCE_ZONES),
                 )
             )
-        treatment = next(s for s in result if s.strategy == Strategy.PROXY_TREATMENT)
-        if treatment.total >= MIN_OWN_TREATMENT:
-            # A cheaper exposure in the body answers the exposure question of the headline.
-            asked = [h for h in scan.hits(C.EXPOSURE_QUESTION) if h.sentence.zone in HEADLINE_ZONES]
-            treatment.hits.extend(asked)
-            treatment.total += score([asked])
-            treatment.headline += score([asked])
+        # A cheaper exposure or measurement in the body answers the question the headline asks
+        # (pre-training exposure, people's judgment), so the question counts as its announcement.
+        for strategy, question in (
+            (Strategy.PROXY_TREATMENT, C.EXPOSURE_QUESTION),
+            (Strategy.PROXY_OUTCOME, C.OUTCOME_QUESTION),
+        ):
+            proxy_score = next(s for s in result if s.strategy == strategy)
+            if proxy_score.total >= MIN_OWN_PROXY:
+                asked = [h for h in scan.hits(question) if h.sentence.zone in CLAIM_ZONES]
+                proxy_score.hits.extend(asked)
+                proxy_score.total += score([asked])
+                proxy_score.headline += score([asked])
         proxy = next(s for s in result if s.strategy == Strategy.PROXY_MODEL)
+        if proxy.total >= MIN_SCORE[Strategy.PROXY_MODEL]:
+            # Size trends of a paper that trains its own ladder are read from its own runs.
+            observational = next(s for s in result if s.strategy == Strategy.OBSERVATIONAL)
+            trend = [h for h in observational.hits if h.cue is C.SIZE_TREND]
+            observational.hits = [h for h in observational.hits if h.cue is not C.SIZE_TREND]
+            observational.total -= score([trend])
+            observational.headline -= score([trend], ANNOUNCE_ZONES)
         if proxy.total > 0:
             # Only a paper with proxy-model language of its own gains from its ablations.
             proxy.hits.extend(h for hits in moved for h in hits)
             proxy.total += score(moved)
-            proxy.headline += score(moved, HEADLINE_ZONES)
+            proxy.headline += score(moved, ANNOUNCE_ZONES)
         return result
 
     @staticmethod
@@ -730,7 +745,7 @@ class HeuristicExtractor:
         return max(chosen, key=lambda s: s.headline + 0.3 * s.total).strategy
 
     @staticmethod
-    def _headlines(design: Design, scores: list[_StrategyScore]) -> None:
+    def _headlines(design: Design, scores: list[_StrategyScore], scan: _Scan) -> None:
         """Whether a headline claim rests on each strategy (codebook rule 9).
 
         A strategy named in the title, abstract or conclusion is headline; one never named in
@@ -740,13 +755,20 @@ class HeuristicExtractor:
         to the controlled experiment when it is not headline.
         """
         by_name = {s.strategy: s for s in scores}
+        people_judge = any(
+            h.sentence.zone not in ("related", "appendix") for h in scan.hits(C.HUMAN_MEASURED)
+        )
         for use in design.strategies:
             zones = {h.sentence.zone for h in by_name[use.strategy].hits if not h.sentence.cites}
             if use.strategy == Strategy.PROXY_MODEL and design.claims_beyond_scale.value is not True:
                 use.headline = False
+            elif use.strategy == Strategy.PROXY_OUTCOME and "title" not in zones and people_judge:
+                # The outcome itself is measured: a judge beside people's ratings supports the
+                # claims (unless the judge is what the paper is about).
+                use.headline = False
             elif zones & CLAIM_ZONES:
                 use.headline = True
-            elif not zones & (CLAIM_ZONES | HEADLINE_ZONES):
+            elif not zones & ANNOUNCE_ZONES:
                 use.headline = False
         headline = [u for u in design.strategies if u.headline is not False]
         primary = design.primary_strategy
