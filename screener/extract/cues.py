@@ -1128,6 +1128,16 @@ EXPERIMENT = cue(
     1.0,
     "language of experiments on trained models",
 )
+# The authors speak of experiments they ran (an essay about models has almost none).
+OWN_EXPERIMENT = cue(
+    r"\bwe (?:\w+ )?(?:train|pre-?train|fine-?tune|evaluate|ablate|measure|compare|test|run|"
+    r"report|observe|conduct|perform|experiment)\w*|\b(?:our|these|the) (?:experiments|empirical "
+    r"results|experimental results)\b|\bexperimental (?:results|setup|settings?)\b|\bresults "
+    r"(?:show|indicate|demonstrate|suggest|reveal)|\b(?:table|figure|fig\.) \d+ (?:shows|reports|"
+    r"compares|presents|lists|summari[sz]es)",
+    1.0,
+    "the authors report experiments of their own",
+)
 THEORY = cue(r"\b(?:theorem|lemma|corollary|proposition|proof)\b", 1.0, "formal results")
 SURVEY = cue(
     r"\b(?:a survey|this survey|an overview|overview of|we review|literature review|position "

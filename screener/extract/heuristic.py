@@ -83,6 +83,11 @@ MIN_SCORE = {
 # (Non-ML papers in the corpus have at most a handful of either; empirical ML papers dozens.)
 MIN_NEURAL = 5
 MIN_EXPERIMENT = 12
+# ... and sentences in which the authors report experiments of their own.
+MIN_OWN_EXPERIMENT = 3
+# A paper with fewer experiment sentences than MIN_EXPERIMENT (a short one) is in scope when it
+# reports this many experiments of its own.
+MIN_OWN_SHORT = 5
 # Score of a cheaper exposure (fine-tuning, simulation) or measurement (a judge, perplexity) that
 # the question of the headline needs before it counts for the proxy: one plain statement.
 MIN_OWN_PROXY = 2.0
@@ -607,8 +612,17 @@ class HeuristicExtractor:
                 else "no neural-model training or evaluation found"
             )
             return False, why, first, 0.75
-        if experiment < MIN_EXPERIMENT or theory > 1.5 * experiment:
+        own = sum(
+            1
+            for h in scan.hits(C.OWN_EXPERIMENT)
+            if h.sentence.zone not in ("related", "appendix") and not h.sentence.cites
+        )
+        # A short paper can be light in experiment language yet report its own experiments.
+        if (experiment < MIN_EXPERIMENT and own < MIN_OWN_SHORT) or theory > 1.5 * experiment:
             return False, "theory without experiments on trained models", first, 0.6
+        if own < MIN_OWN_EXPERIMENT:
+            # An essay or position paper talks about models and benchmarks without running any.
+            return False, "no experiment of the paper's own is reported", first, 0.6
         quote = self._first_match(scan, C.EXPERIMENT, ("abstract", "intro", "body"))
         return True, "empirical study of a change to model training or evaluation", quote, 0.8
 
@@ -778,10 +792,10 @@ class HeuristicExtractor:
                 design.primary_strategy = Strategy.TARGET_EXPERIMENT
             elif headline:
                 design.primary_strategy = max(headline, key=lambda u: u.confidence).strategy
-            if design.primary_strategy != primary:
-                for use in design.strategies:
-                    if use.strategy == design.primary_strategy:
-                        use.headline = True
+        for use in design.strategies:
+            if use.strategy == design.primary_strategy and use.headline is False:
+                # The primary strategy carries the headline claim (the rules read it so).
+                use.headline = True
 
     # --- treatment, outcome, recipe --------------------------------------------------------
     def _phrases(self, design: Design, scan: _Scan) -> None:
