@@ -673,6 +673,13 @@ RUNS_TIMING = re.compile(
 # Fixing a seed for reproducibility, and descriptive statistics of the data.
 RUNS_INCIDENTAL = re.compile(
     r"\bfix\w* (?:the |a |all |our )?(?:random )?seeds?\b|\bseeds? (?:of|=|to|is set to) \d"
+    r"|\breproducib\w*[^.\n]{0,80}\bseeds?\b|\bseeds?\b[^.\n]{0,80}\breproducib\w*"
+    # A statistical test that is the paper's method (a detector's decision rule), not an
+    # uncertainty estimate of its comparisons.
+    r"|\b(?:propos|introduc|design|deriv|develop)\w* (?:a |an )?(?:\w+ ){0,3}(?:statistical|"
+    r"significance|hypothesis) tests?\b|\bdetect\w*\b[^.\n]{0,80}\b(?:statistically "
+    r"significant|p-values?|z-scores?)|\b(?:statistically significant|p-values?|z-scores?)"
+    r"[^.\n]{0,80}\bdetect\w*"
     r"|\b(?:dataset|data|corpus|benchmark) statistics\b"
     r"|\b(?:standard deviation|variance) of (?:the )?(?:[\w-]+ )?(?:lengths?|norms?|tokens|words"
     r"|documents|sentences|inputs|embeddings|weights|activations)\b",
@@ -694,6 +701,13 @@ RUNS_APPENDIX_HEADING = re.compile(
 )
 # An appendix section number: a capital letter, optionally with subsections ("B", "C.2").
 APPENDIX_NUMBER = re.compile(r"^[A-Z](?:\.\d+)*$")
+# A sentence that reports a result (what a silent repeated_runs quotes, codebook rule 16).
+RESULT_SENTENCE = re.compile(
+    r"\b(?:outperform\w*|improv\w*|achiev\w*|reduc\w*|surpass\w*|match(?:es|ed|ing)?|beats?|"
+    r"we (?:find|found|show|demonstrate|observe)|results? (?:show|indicate|demonstrate|suggest|"
+    r"reveal)|leads? to|yields?|gains?)\b",
+    re.IGNORECASE,
+)
 # Explicit statements that the main comparisons rest on one run each (repeated_runs false).
 SINGLE_RUN_CUES: tuple[Cue, ...] = (
     cue(

@@ -471,24 +471,34 @@ def is_appendix_number(number: str | None) -> bool:
 
 def runs_placement(scan: _Scan, document: Document) -> Callable[[Sentence], float]:
     """How much a sentence in each part of the paper says about the main comparisons."""
-    appendix_headings = {
-        section.heading
+    appendix_sections = [
+        section
         for section in document.sections
         if section.heading
         and (
             is_appendix_number(section.number)
             or C.RUNS_APPENDIX_HEADING.search(section.heading.strip())
         )
-    }
-    appendix_pages = [
-        s.page
-        for s in scan.sentences
-        if s.page is not None and (s.zone == "appendix" or s.section in appendix_headings)
     ]
+    appendix_headings = {section.heading for section in appendix_sections}
+    appendix_pages = [
+        paragraph.page
+        for section in appendix_sections
+        for paragraph in section.paragraphs[:1]
+        if paragraph.page is not None
+    ] + [s.page for s in scan.sentences if s.page is not None and s.zone == "appendix"]
     appendix_from = min(appendix_pages, default=None)
 
+    def in_appendix(sentence: Sentence) -> bool:
+        # A main-text section may share its heading with an appendix one ("Datasets").
+        if sentence.zone == "appendix":
+            return True
+        return sentence.section in appendix_headings and (
+            appendix_from is None or (sentence.page or 0) >= appendix_from
+        )
+
     def place(sentence: Sentence) -> float:
-        if sentence.zone in ("related", "appendix") or sentence.section in appendix_headings:
+        if sentence.zone == "related" or sentence.cites or in_appendix(sentence):
             return 0.0
         if sentence.zone == "caption":
             # Captions carry no heading; those on appendix pages describe appendix tables.
@@ -503,6 +513,24 @@ def runs_placement(scan: _Scan, document: Document) -> Callable[[Sentence], floa
         return RUNS_PLACE.get(sentence.zone, 0.0)
 
     return place
+
+
+def main_result_sentence(scan: _Scan) -> Sentence | None:
+    """The sentence of the abstract (else the conclusion) that reports the main result: a
+    result verb, preferably with a number and in the authors' voice; the earliest on ties."""
+    best: tuple[int, Sentence] | None = None
+    for zone in ("abstract", "conclusion"):
+        for sentence in scan.sentences:
+            if sentence.zone != zone or not C.RESULT_SENTENCE.search(sentence.text):
+                continue
+            rank = 1 + bool(re.search(r"\d", sentence.text)) + bool(
+                C.OWN_WORK.search(sentence.text)
+            )
+            if best is None or rank > best[0]:
+                best = (rank, sentence)
+        if best is not None:
+            return best[1]
+    return None
 
 
 def incidental_run_cue(hit: Hit) -> bool:
@@ -1044,6 +1072,9 @@ class HeuristicExtractor:
         ranked = sorted(strength.values(), key=lambda pair: -pair[0])
         yes = sum(value for value, _ in ranked)
         no = grouped_score(denied)
+        # Silence is the finding (codebook rule 16): the evidence is the sentence that reports
+        # the main result without a spread.
+        main_result = [quote_of(s)] if (s := main_result_sentence(scan)) else []
         if yes >= RUNS_THRESHOLD and yes >= no:
             conf = confidence_from(yes, RUNS_THRESHOLD)
             design.repeated_runs = Claim[bool](
@@ -1062,6 +1093,7 @@ class HeuristicExtractor:
         elif ranked:
             design.repeated_runs = Claim[bool](
                 value=False,
+                evidence=main_result,
                 confidence=0.45,
                 note="seeds, intervals or tests are mentioned only in passing or for side "
                 "experiments, not for the main comparisons",
@@ -1069,6 +1101,7 @@ class HeuristicExtractor:
         elif len(affirmed) < len([h for h in positive if not h.negated]):
             design.repeated_runs = Claim[bool](
                 value=False,
+                evidence=main_result,
                 confidence=0.45,
                 note="the statistics mentioned describe an association or agreement measure, a "
                 "timing benchmark, a fixed seed or the data, not repeated runs",
@@ -1076,9 +1109,10 @@ class HeuristicExtractor:
         else:
             design.repeated_runs = Claim[bool](
                 value=False,
+                evidence=main_result,
                 confidence=0.4,
-                note="no cue of seeds, averaged runs, error bars, intervals or significance "
-                "tests was found",
+                note="no repetition reported: no cue of seeds, averaged runs, error bars, "
+                "intervals or significance tests was found",
             )
 
     # --- observational fields -----------------------------------------------------------------
