@@ -767,7 +767,8 @@ TARGET_VALIDATION_CUES: dict[Strategy, tuple[Cue, ...]] = {
             "the fitted prediction is checked at a larger scale",
         ),
         cue(
-            rf"\bpredict\w*{GAP}\b(?:accurately|closely|well)\b|\baccurately predict",
+            rf"\bpredict(?:ed|ion|ions|s)?\b{GAP}\b(?:accurately|closely|well)\b(?!-)"
+            r"|\baccurately predict",
             1.0,
             "the prediction is reported to be accurate",
         ),
@@ -783,7 +784,8 @@ TARGET_VALIDATION_CUES: dict[Strategy, tuple[Cue, ...]] = {
             "the recipe is carried to a larger trained model",
         ),
         cue(
-            r"\bscal\w* up (?:the |our )?(?:training )?(?:budget|compute)\b",
+            r"\bscal\w* up (?:the |our )?(?:training )?(?:budget|compute)\b|\bscal\w* up to (?:a |"
+            r"an |the )?(?:full|larger|higher|large[- ]scale)\b",
             1.0,
             "the choice made on cheaper runs is trained and evaluated at the full budget",
         ),
