@@ -35,6 +35,9 @@ class Cue:
     negatable: bool = True
     # A short noun phrase naming what the cue found (slotted into threat explanations).
     label: str = ""
+    # What the sentence must also match for a hit to count: the full phrase when the pattern
+    # is only its rare part, so the scan starts at the rare word instead of every common one.
+    requires: re.Pattern[str] | None = None
 
     def finditer(self, text: str, lowered: str) -> list[re.Match[str]]:
         """Matches in reading order over the joined text (`lowered` unless case-sensitive)."""
@@ -63,6 +66,7 @@ def cue(
     case: bool = False,
     negatable: bool = True,
     label: str = "",
+    requires: str | None = None,
 ) -> Cue:
     """A cue; case-insensitive unless `case` (for acronyms such as TRAK)."""
     body = regex if case else regex.lower()
@@ -72,7 +76,8 @@ def cue(
         for expanded in _expand_leading_group(alternative[2:] if word_start else alternative):
             parts.append((re.compile(expanded), word_start))
     whole = re.compile(regex, 0 if case else re.IGNORECASE)
-    return Cue(whole, weight, why, case, tuple(parts), negatable, label)
+    needed = re.compile(requires, 0 if case else re.IGNORECASE) if requires else None
+    return Cue(whole, weight, why, case, tuple(parts), negatable, label, needed)
 
 
 def _expand_leading_group(regex: str) -> list[str]:
@@ -144,8 +149,8 @@ SIZE_TREND = cue(
     r"\b(?:larger|bigger) (?:language )?models? (?:are|is|show|exhibit|perform|benefit|"
     r"demonstrat|generally|tend|become|achieve|suffer|lose|retain|gain|outperform)\w*"
     r"|\bemerg\w*[^.\n]{0,60}\b(?:model )?scale\b"
-    r"|\bas (?:the )?(?:model )?(?:size|scale|parameters?(?: size)?|number of parameters) "
-    r"(?:increases|grows)|\b(?:increas|grow)\w* (?:the )?model (?:size|scale)",
+    r"|\b(?:model (?:size|scale)|number of parameters) (?:increases|grows)"
+    r"|\b(?:increas|grow)\w* (?:the )?model (?:size|scale)",
     2.0,
     "a conclusion about model size is drawn across existing models",
 )
@@ -340,11 +345,13 @@ STRATEGY_CUES: dict[Strategy, tuple[Cue, ...]] = {
             label="a continuous surrogate metric",
         ),
         cue(
-            r"\b(?:metric|measure|score|ratio|rate|loss|perplexity)\w*\b[^.\n]{0,60}\b(?:positively "
-            r"|negatively |strongly |highly |closely |well )?correlat\w* (?:\w+ ){0,2}with (?:\w+ "
-            r"){0,3}(?:performance|accuracy|humans?|downstream|benchmark|abilit|capabilit)\w*",
+            r"\bcorrelat\w* (?:\w+ ){0,2}with (?:\w+ ){0,3}(?:performance|accuracy|humans?|"
+            r"downstream|benchmark|abilit|capabilit)\w*",
             1.5,
             "a cheap measurement is checked against the outcome it stands for",
+            requires=r"\b(?:metric|measure|score|ratio|rate|loss|perplexity)\w*\b[^.\n]{0,60}\b"
+            r"(?:positively |negatively |strongly |highly |closely |well )?correlat\w* (?:\w+ "
+            r"){0,2}with",
         ),
         cue(
             r"\bused as an? (?:\w+ ){0,2}(?:metric|measure|indicator|proxy) (?:to|for) (?:evaluat|"
@@ -367,14 +374,15 @@ STRATEGY_CUES: dict[Strategy, tuple[Cue, ...]] = {
             label="a benchmark scored by an LLM judge",
         ),
         cue(
-            r"\b(?:text|generation|output) quality\b[^.\n]{0,30}\(?(?:as measured by |measured by |"
-            r"in terms of |via |using )?(?:\w+ )?perplexit|\b(?:oracle|scoring) (?:language )?"
-            r"model\b[^.\n]{0,60}\bperplexit|\bperplexit\w*\b[^.\n]{0,40}\b(?:as (?:a |the )?"
-            r"(?:measure|proxy|indicator) of|to (?:measure|assess|evaluate)) (?:\w+ ){0,2}(?:quality|"
-            r"fluency|naturalness)",
+            r"\bperplexit",
             2.0,
             "perplexity under a model stands in for text quality",
             label="perplexity under a language model",
+            requires=r"\b(?:text|generation|output) quality\b[^.\n]{0,30}\(?(?:as measured by |"
+            r"measured by |in terms of |via |using )?(?:\w+ )?perplexit|\b(?:oracle|scoring) "
+            r"(?:language )?model\b[^.\n]{0,60}\bperplexit|\bperplexit\w*\b[^.\n]{0,40}\b(?:as "
+            r"(?:a |the )?(?:measure|proxy|indicator) of|to (?:measure|assess|evaluate)) (?:\w+ "
+            r"){0,2}(?:quality|fluency|naturalness)",
         ),
     ),
     Strategy.OBSERVATIONAL: (
@@ -429,25 +437,30 @@ STRATEGY_CUES: dict[Strategy, tuple[Cue, ...]] = {
             "confounder adjustment across units",
         ),
         cue(
-            rf"\b{UNITS}\b[^.\n]{{0,60}}\b(?:seen|included|contained|present|memori[sz]ed) "
-            r"(?:\w+ ){0,2}(?:in|during|by) (?:the |their |its |a )?(?:model'?s? )?"
-            r"(?:pre-?)?training\b",
+            r"\b(?:seen|included|contained|present|memori[sz]ed) (?:\w+ ){0,2}(?:in|during|by) "
+            r"(?:the |their |its |a )?(?:model'?s? )?(?:pre-?)?training\b",
             1.5,
             "units that were in the training data are set against units that were not",
+            requires=rf"\b{UNITS}\b[^.\n]{{0,60}}\b(?:seen|included|contained|present|"
+            r"memori[sz]ed) (?:\w+ ){0,2}(?:in|during|by) (?:the |their |its |a )?(?:model'?s? )?"
+            r"(?:pre-?)?training\b",
         ),
         cue(
-            r"\b(?:released|published|created|collected) (?:\w+ ){0,2}(?:before|after|prior to) "
-            r"(?:\w+ ){0,4}(?:training|cut-?off|creation date)|\b(?:training[- ]data|knowledge) "
-            r"(?:cut-?off|creation date)",
+            r"\b(?:released|published|created|collected|cut-?off|creation date)\b",
             1.5,
             "units from before and after the training-data cutoff are compared",
+            requires=r"\b(?:released|published|created|collected) (?:\w+ ){0,2}(?:before|after|"
+            r"prior to) (?:\w+ ){0,4}(?:training|cut-?off|creation date)|\b(?:training[- ]data|"
+            r"knowledge) (?:cut-?off|creation date)",
         ),
         cue(
-            rf"\b(?:number of (?:times|duplicates|copies|occurrences)|duplicat\w*|frequen\w*)"
-            rf"{GAP}\b(?:in|within) (?:the |its |their |a )?(?:pre-?)?training (?:data|set|"
-            rf"corpus|sequences)\b|\b(?:term|token|document|pre-?training) frequenc\w*",
+            r"\bfrequen\w*|\bduplicat\w*|\bnumber of (?:times|duplicates|copies|occurrences)",
             1.5,
             "units that occur more or less often in the training data are compared",
+            requires=rf"\b(?:number of (?:times|duplicates|copies|occurrences)|duplicat\w*|"
+            rf"frequen\w*){GAP}\b(?:in|within) (?:the |its |their |a )?(?:pre-?)?training "
+            rf"(?:data|set|corpus|sequences)\b|\b(?:term|token|document|pre-?training) "
+            rf"frequenc\w*",
         ),
         cue(
             r"\bmemori[sz]\w*",
@@ -531,7 +544,7 @@ STRATEGY_CUES: dict[Strategy, tuple[Cue, ...]] = {
 # rule 2). Named in the title, abstract or introduction, it makes a fine-tuning or
 # continued-training design in the body the paper's headline design.
 EXPOSURE_QUESTION = cue(
-    r"\b(?:data |benchmark |test[- ]set |task )?contaminat\w*|\bpoison\w*|\bunlearn\w*"
+    r"\bcontaminat\w*|\bpoison\w*|\bunlearn\w*"
     r"|\bmemori[sz]\w*|\bbackdoor\w*|\b(?:exposure|inclusion) (?:to|of) (?:\w+ ){0,2}(?:data|"
     r"documents|examples)",
     1.0,
@@ -542,10 +555,11 @@ EXPOSURE_QUESTION = cue(
 # helpfulness). Named in the headline, it makes a cheaper measurement in the body the measure
 # the headline claim rests on (codebook rule 3).
 OUTCOME_QUESTION = cue(
-    r"\b(?:text|generation|output|response|writing) quality\b|\bhuman-align\w*"
-    r"|\bhelpfulness\b|\bfluency\b|\bnaturalness\b",
+    r"\bquality\b|\bhuman-align\w*|\bhelpfulness\b|\bfluency\b|\bnaturalness\b",
     1.0,
     "the question is about how people would judge the outputs",
+    requires=r"\b(?:(?:text|generation|output|response|writing) quality|human-align|"
+    r"helpfulness|fluency|naturalness)",
 )
 # The paper measures people's judgments itself, so an LLM judge beside them supports the
 # claims rather than standing in for the outcome (unless the judge is the paper's subject).
@@ -950,11 +964,12 @@ DETAIL_CUES: dict[str, tuple[tuple[Strategy, ...], tuple[Cue, ...]]] = {
                 "small runs stand in for larger ones",
             ),
             cue(
-                rf"\b(?:infeasible|prohibitive\w*|too (?:costly|expensive)|unaffordable|"
-                rf"(?:computational|compute|hardware|resource) constraints?)\b{GAP}\b(?:instead|"
-                rf"small(?:er)?|proxy|proxies)\b",
+                r"\b(?:infeasible|prohibitive\w*|too (?:costly|expensive)|unaffordable|constraints?)\b",
                 1.0,
                 "the target scale is out of reach, so smaller runs stand in",
+                requires=rf"\b(?:infeasible|prohibitive\w*|too (?:costly|expensive)|unaffordable|"
+                rf"(?:computational|compute|hardware|resource) constraints?)\b{GAP}\b(?:instead|"
+                rf"small(?:er)?|proxy|proxies)\b",
             ),
             cue(
                 r"\bhyper-?parameters?\b[^.\n]{0,60}\btransferr?\w* (?:\w+ ){0,2}(?:between|"
@@ -1209,6 +1224,8 @@ CITATION = re.compile(
     r"|\([A-Z][\w'-]+(?: et al\.?| and [A-Z][\w'-]+)?,? \d{4}[a-z]?[;),]"
     r"|\[\d{1,3}(?:\s?[,\u2013-]\s?\d{1,3})*\]"
 )
+# What every citation above contains (a year or a bracket), checked first because it is cheap.
+CITATION_HINT = re.compile(r"\d{4}|\[\d")
 # Words by which the authors speak of their own work.
 OWN_WORK = re.compile(
     r"\b(?:we|our|ours|us|this (?:paper|work|study|report)|here|the present)\b", re.IGNORECASE
@@ -1224,6 +1241,12 @@ PROXY_FOR = re.compile(
     r"(?P<target>[^;:.\n]{3,160})"
     r"|(?P<proxy2>[^;:.\n]{3,160}?)\s+(?:in place of|instead of|to approximate|to estimate|"
     r"to stand in for) (?P<target2>[^;:.\n]{3,160})",
+    re.IGNORECASE,
+)
+# The linking words PROXY_FOR needs, for a cheap check before it runs.
+PROXY_FOR_WORDS = re.compile(
+    r"prox(?:y|ies)|stand-?ins?|surrogate|substitute|replacement|in place of|instead of|"
+    r"to approximate|to estimate|to stand in for",
     re.IGNORECASE,
 )
 # Where a proxy or target phrase ends: a subordinate clause or an example list.

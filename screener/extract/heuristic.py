@@ -207,7 +207,10 @@ def _sentence(text: str, page: int | None, where: str, zone: str) -> Sentence:
     """A sentence and its weight; one that only reports cited work, outside the abstract and
     title, weighs no more than related work (it describes someone else's design)."""
     cites = (
-        zone in CITING_ZONES and bool(C.CITATION.search(text)) and not C.OWN_WORK.search(text)
+        zone in CITING_ZONES
+        and bool(C.CITATION_HINT.search(text))
+        and bool(C.CITATION.search(text))
+        and not C.OWN_WORK.search(text)
     )
     weight = min(ZONE_WEIGHTS[zone], ZONE_WEIGHTS["related"]) if cites else ZONE_WEIGHTS[zone]
     return Sentence(text, page, where, zone, weight, cites)
@@ -256,6 +259,8 @@ class _Scan:
         last = -1
         for match in cue.finditer(self.text, self.lowered):
             index = bisect_right(self._starts, match.start()) - 1
+            if cue.requires is not None and not cue.requires.search(self.sentences[index].text):
+                continue
             base = self._starts[index]
             span = (match.start() - base, match.end() - base)
             if index != last:
@@ -368,6 +373,10 @@ def clean_phrase(text: str, *, subject: bool) -> str | None:
 
 def proxy_for(text: str) -> tuple[str, str] | None:
     """(what was used, what it stands in for) from 'X serves as a proxy for Y' and kin."""
+    if not C.PROXY_FOR_WORDS.search(text):
+        # The full pattern backtracks over every start position; most sentences have none of
+        # its linking words, so a literal check first keeps long papers fast.
+        return None
     for m in C.PROXY_FOR.finditer(text):
         proxy = clean_phrase(m.group("proxy") or m.group("proxy2") or "", subject=True)
         target = clean_phrase(m.group("target") or m.group("target2") or "", subject=False)
