@@ -950,8 +950,8 @@ DETAIL_CUES: dict[str, tuple[tuple[Strategy, ...], tuple[Cue, ...]]] = {
                 "predictions for larger models",
             ),
             cue(
-                rf"\b(?:compute|data)[- ]optimal\b|\boptimal (?:allocation|model size|"
-                rf"number of (?:parameters|tokens))\b",
+                r"\b(?:compute|data)[- ]optimal\b|\boptimal (?:allocation|model size|"
+                r"number of (?:parameters|tokens))\b",
                 1.0,
                 "an allocation for budgets beyond the runs is derived from fitted curves",
             ),
@@ -964,7 +964,8 @@ DETAIL_CUES: dict[str, tuple[tuple[Strategy, ...], tuple[Cue, ...]]] = {
                 "small runs stand in for larger ones",
             ),
             cue(
-                r"\b(?:infeasible|prohibitive\w*|too (?:costly|expensive)|unaffordable|constraints?)\b",
+                r"\b(?:infeasible|prohibitive\w*|too (?:costly|expensive)|unaffordable|"
+                r"constraints?)\b",
                 1.0,
                 "the target scale is out of reach, so smaller runs stand in",
                 requires=rf"\b(?:infeasible|prohibitive\w*|too (?:costly|expensive)|unaffordable|"

@@ -532,8 +532,8 @@ def main_result_sentence(scan: _Scan) -> Sentence | None:
         for sentence in scan.sentences:
             if sentence.zone != zone or not C.RESULT_SENTENCE.search(sentence.text):
                 continue
-            rank = 1 + bool(re.search(r"\d", sentence.text)) + bool(
-                C.OWN_WORK.search(sentence.text)
+            rank = (
+                1 + bool(re.search(r"\d", sentence.text)) + bool(C.OWN_WORK.search(sentence.text))
             )
             if best is None or rank > best[0]:
                 best = (rank, sentence)
@@ -787,7 +787,8 @@ class HeuristicExtractor:
         leading = [
             s
             for s in others
-            if s.strategy in LEADING_DESIGNS and s.headline >= LEAD_FACTOR * max(target.headline, 1.0)
+            if s.strategy in LEADING_DESIGNS
+            and s.headline >= LEAD_FACTOR * max(target.headline, 1.0)
         ]
         if leading:
             return max(leading, key=lambda s: s.total).strategy
@@ -811,7 +812,10 @@ class HeuristicExtractor:
         )
         for use in design.strategies:
             zones = {h.sentence.zone for h in by_name[use.strategy].hits if not h.sentence.cites}
-            if use.strategy == Strategy.PROXY_MODEL and design.claims_beyond_scale.value is not True:
+            if (
+                use.strategy == Strategy.PROXY_MODEL
+                and design.claims_beyond_scale.value is not True
+            ):
                 use.headline = False
             elif use.strategy == Strategy.PROXY_OUTCOME and "title" not in zones and people_judge:
                 # The outcome itself is measured: a judge beside people's ratings supports the
