@@ -1053,6 +1053,15 @@ DETAIL_CUES: dict[str, tuple[tuple[Strategy, ...], tuple[Cue, ...]]] = {
                 1.0,
                 "models from several families are pooled",
             ),
+            cue(
+                r"\b(?:proprietary|closed(?:-source)?|commercial|open-?source|open-?weight)\b",
+                1.0,
+                "open and closed models from several providers are pooled",
+                requires=r"\b(?:open-?source|open-?weight|open)\b[^.\n]{0,40}\b(?:and|to|vs\.?|"
+                r"versus)\b[^.\n]{0,20}\b(?:proprietary|closed(?:-source)?|commercial|API)\b"
+                r"|\b(?:proprietary|closed(?:-source)?|commercial)\b[^.\n]{0,40}\b(?:and|to|"
+                r"vs\.?|versus)\b[^.\n]{0,20}\b(?:open-?source|open-?weight|open)\b",
+            ),
         ),
     ),
     "sparse_strata": (
