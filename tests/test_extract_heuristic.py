@@ -996,3 +996,17 @@ def test_a_cue_with_a_required_phrase_counts_only_where_the_phrase_stands() -> N
     )
     hits = _Scan(document).hits(rare)
     assert [h.sentence.text for h in hits] == ["Text quality is measured by raters."]
+
+
+def test_a_sample_of_open_and_closed_models_is_pooled_across_families() -> None:
+    document = paper(
+        title="What Drives Long-Context Scores",
+        abstract="We evaluate 23 open-source and proprietary models on a long-context "
+        "benchmark and analyse what their scores depend on.",
+        intro="The leaderboard spans open-weight models and closed API models.",
+        body="We correlate benchmark accuracy with model size and release date.",
+    )
+    design = EXTRACTOR.extract(document)
+    assert Strategy.OBSERVATIONAL in design.strategy_names()
+    assert design.pooled_families.value is True
+    assert design.n_models.value == 23
