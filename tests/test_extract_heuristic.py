@@ -844,6 +844,7 @@ def test_a_ladder_without_claims_beyond_it_is_not_a_headline_proxy_model() -> No
     assert uses_of(design).get(Strategy.PROXY_MODEL) is False
     assert design.primary_strategy == Strategy.TARGET_EXPERIMENT
     assert design.claims_beyond_scale.value is None
+    assert "proxy_model not headline: no claim beyond the trained scale" in design.notes
     carried = paper(
         title=compared.title or "",
         abstract=(compared.abstract or "") + " We extrapolate the fitted laws to larger models "

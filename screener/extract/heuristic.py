@@ -3,8 +3,14 @@
 No network and no model. The document is split into sentences once; every cue table in
 `screener.extract.cues` is run over the joined sentence text once, and each hit is mapped back to
 its sentence, which becomes the verbatim evidence. Cues in the title, abstract and introduction
-weigh more than those in the method sections; related work is discounted (it describes other
-people's designs) and the references are ignored.
+weigh more than those in the method sections; related work, and sentences elsewhere that only
+report cited work, are discounted (they describe other people's designs) and the references are
+ignored.
+
+Codebook v2: each listed strategy says whether a headline claim rests on it (rule 9: named in
+the title, abstract or conclusion); proxy models are headline only with claims beyond the
+trained scale (rule 14); a paper silent about repetition gets `repeated_runs` false with the
+sentence that reports its main result as evidence (rule 16).
 """
 
 from __future__ import annotations
@@ -617,13 +623,16 @@ class HeuristicExtractor:
         self._observational_fields(design, scan)
         self._proxies(design, scan)
         self._details(design, scan)
-        self._headlines(design, scores, scan)
+        side = self._headlines(design, scores, scan)
         top = max((u.confidence for u in design.strategies), default=0.0)
         design.confidence = "high" if top >= 0.8 else "medium" if top >= 0.55 else "low"
         design.notes = "; ".join(
-            f"{s.strategy.value}={s.total:.1f} (headline {s.headline:.1f})"
-            for s in scores
-            if s.total > 0
+            [
+                f"{s.strategy.value}={s.total:.1f} (headline {s.headline:.1f})"
+                for s in scores
+                if s.total > 0
+            ]
+            + [f"{name} not headline: {why}" for name, why in side.items()]
         )
         return design
 
@@ -797,15 +806,17 @@ class HeuristicExtractor:
         return max(chosen, key=lambda s: s.headline + 0.3 * s.total).strategy
 
     @staticmethod
-    def _headlines(design: Design, scores: list[_StrategyScore], scan: _Scan) -> None:
+    def _headlines(design: Design, scores: list[_StrategyScore], scan: _Scan) -> dict[str, str]:
         """Whether a headline claim rests on each strategy (codebook rule 9).
 
         A strategy named in the title, abstract or conclusion is headline; one never named in
         the title, abstract, introduction or conclusion is a side analysis. Proxy models are
         headline only when the claims reach beyond the trained scale (rule 14: a ladder whose
         every claimed size was trained is a controlled experiment). The primary strategy moves
-        to the controlled experiment when it is not headline.
+        to the controlled experiment when it is not headline. Returns why each strategy that
+        is not headline is not.
         """
+        side: dict[str, str] = {}
         by_name = {s.strategy: s for s in scores}
         people_judge = any(
             h.sentence.zone not in ("related", "appendix") for h in scan.hits(C.HUMAN_MEASURED)
@@ -817,14 +828,18 @@ class HeuristicExtractor:
                 and design.claims_beyond_scale.value is not True
             ):
                 use.headline = False
+                side[use.strategy.value] = "no claim beyond the trained scale was found"
             elif use.strategy == Strategy.PROXY_OUTCOME and "title" not in zones and people_judge:
                 # The outcome itself is measured: a judge beside people's ratings supports the
                 # claims (unless the judge is what the paper is about).
                 use.headline = False
+                side[use.strategy.value] = "the paper measures people's judgments itself"
             elif zones & CLAIM_ZONES:
                 use.headline = True
             elif not zones & ANNOUNCE_ZONES:
                 use.headline = False
+                side[use.strategy.value] = "named only outside the abstract, introduction and "
+                "conclusion"
         headline = [u for u in design.strategies if u.headline is not False]
         primary = design.primary_strategy
         if primary is not None and primary not in {u.strategy for u in headline}:
@@ -837,6 +852,8 @@ class HeuristicExtractor:
             if use.strategy == design.primary_strategy and use.headline is False:
                 # The primary strategy carries the headline claim (the rules read it so).
                 use.headline = True
+                side.pop(use.strategy.value, None)
+        return side
 
     # --- treatment, outcome, recipe --------------------------------------------------------
     def _phrases(self, design: Design, scan: _Scan) -> None:
