@@ -5,7 +5,7 @@ folder: the batch results carry paper titles, which are not committed), then wri
 report, raw shares beside shares corrected with the committed heuristic evaluation, into
 eval/results/survey-heuristic-pymupdf/.
 
-The calibration is the newest eval/results/heuristic-pymupdf-*.json that has a calibration
+The calibration is the newest eval/results/heuristic-pymupdf*.json that has a calibration
 block (re-run `make eval` first after changing the extractor, the rules or the gold labels).
 """
 
@@ -27,10 +27,10 @@ RESULTS = ROOT / "eval" / "results"
 
 
 def newest_calibration(results: Path = RESULTS) -> Path:
-    for path in sorted(results.glob("heuristic-pymupdf-*.json"), reverse=True):
+    for path in sorted(results.glob("heuristic-pymupdf*.json"), reverse=True):
         if '"calibration"' in path.read_text(encoding="utf-8"):
             return path
-    raise ScreenerError(f"{results}: no heuristic-pymupdf-*.json with a calibration (make eval)")
+    raise ScreenerError(f"{results}: no heuristic-pymupdf*.json with a calibration (make eval)")
 
 
 def run_batch(pdfs: Path, out: Path, workers: int) -> None:

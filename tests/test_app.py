@@ -407,7 +407,7 @@ def test_committed_calibrations_put_the_newest_heuristic_first(tmp_path: Path) -
     ]  # fmt: skip
     # The page's default is the committed evaluation of the offline extractor.
     committed = app_support.committed_calibrations()
-    assert committed and committed[0].name.startswith("heuristic-pymupdf-")
+    assert committed and committed[0].name.startswith("heuristic-pymupdf")
 
 
 def test_survey_view_shows_raw_beside_corrected(tmp_path: Path) -> None:
