@@ -89,9 +89,31 @@ def _add_agree(subparsers: Any) -> None:
     command.set_defaults(handler=run_agree_command)
 
 
+def _reported(args: argparse.Namespace, work: Any, summary: Any) -> int:
+    """Run `work()` -> (result, written paths) and print it; 0 ok, 2 bad input (one line)."""
+    try:
+        result, paths = work()
+    except ScreenerError as exc:
+        print(f"screener: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        print(
+            f"screener: {args.out}: cannot write reports ({exc.strerror or exc})", file=sys.stderr
+        )
+        return 2
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False))
+    else:
+        print("\n".join(summary(result)))
+        for path in paths:
+            print(f"wrote {path}")
+    return 0
+
+
 def run_eval_command(args: argparse.Namespace) -> int:
     """Run `screener eval`; returns the exit status (0 ok, 2 bad input)."""
-    try:
+
+    def work() -> tuple[dict[str, Any], list[Path]]:
         from screener.cli import settings_from_args
 
         settings = settings_from_args(args)
@@ -106,41 +128,17 @@ def run_eval_command(args: argparse.Namespace) -> int:
             name=args.name,
         )
         result = evaluate(config, settings, progress=lambda m: print(m, file=sys.stderr))
-        paths = write_reports(result, args.out)
-    except ScreenerError as exc:
-        print(f"screener: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(
-            f"screener: {args.out}: cannot write reports ({exc.strerror or exc})", file=sys.stderr
-        )
-        return 2
-    if args.json:
-        print(json.dumps(result, ensure_ascii=False))
-    else:
-        print("\n".join(summary_lines(result)))
-        for path in paths:
-            print(f"wrote {path}")
-    return 0
+        return result, write_reports(result, args.out)
+
+    return _reported(args, work, summary_lines)
 
 
 def run_agree_command(args: argparse.Namespace) -> int:
     """Run `screener agree`; returns the exit status (0 ok, 2 bad input)."""
-    try:
+
+    def work() -> tuple[dict[str, Any], list[Path]]:
         result = agreement(args.reference, args.other, max(args.bootstrap, 0), args.seed)
         paths = write_agreement_reports(result, args.out, args.name) if args.out else []
-    except ScreenerError as exc:
-        print(f"screener: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(
-            f"screener: {args.out}: cannot write reports ({exc.strerror or exc})", file=sys.stderr
-        )
-        return 2
-    if args.json:
-        print(json.dumps(result, ensure_ascii=False))
-    else:
-        print("\n".join(agreement_summary_lines(result)))
-        for path in paths:
-            print(f"wrote {path}")
-    return 0
+        return result, paths
+
+    return _reported(args, work, agreement_summary_lines)

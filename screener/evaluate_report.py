@@ -393,11 +393,7 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
         f"parser {result['parser']}"
     ]
     width = max(len(label) for label, _ in _HEADLINE)
-    for label, dotted in _HEADLINE:
-        lines.append(
-            f"  {label:<{width}}  {_num(_get(result, dotted)):>8}  "
-            f"{_ci(_get(result, dotted + '_ci'))}"
-        )
+    lines += _metric_lines(result, _HEADLINE, width)
     lines += _profile_summary(result)
     ceiling = result.get("ceiling")
     if ceiling is not None:
@@ -414,6 +410,14 @@ _CEILING_SUMMARY = [
     ("Profile exact match", "profile.exact_match"),
     ("Threat ids: F1", "threat_ids.f1"),
 ]
+
+
+def _metric_lines(result: dict[str, Any], metrics: list[tuple[str, str]], width: int) -> list[str]:
+    """One aligned terminal line per metric: label, value, interval."""
+    return [
+        f"  {label:<{width}}  {_num(_get(result, dotted)):>8}  {_ci(_get(result, dotted + '_ci'))}"
+        for label, dotted in metrics
+    ]
 
 
 def _profile_summary(result: dict[str, Any]) -> list[str]:
@@ -486,12 +490,7 @@ def agreement_summary_lines(result: dict[str, Any]) -> list[str]:
         f"{len(result['only_other'])} only in the other)"
     ]
     width = max(len(label) for label, _ in _LABEL_HEADLINE)
-    for label, dotted in _LABEL_HEADLINE:
-        lines.append(
-            f"  {label:<{width}}  {_num(_get(result, dotted)):>8}  "
-            f"{_ci(_get(result, dotted + '_ci'))}"
-        )
-    return lines + _profile_summary(result)
+    return lines + _metric_lines(result, _LABEL_HEADLINE, width) + _profile_summary(result)
 
 
 def confusion_figure(confusion: dict[str, Any], path: Path, title: str) -> Path:

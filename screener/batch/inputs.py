@@ -54,6 +54,21 @@ class PdfTask:
     crashes: int = 0
 
 
+def spill(task: Any, data: bytes, folder: Path) -> PdfTask:
+    """A paper whose bytes arrived in memory (a tar member), written where the parser can read
+    it: under a name we chose (never the member's own), removed after screening."""
+    path = folder / f"{task.key}.pdf"
+    path.write_bytes(data)
+    return PdfTask(
+        key=task.key,
+        source=task.source,
+        path=path,
+        arxiv_id=task.arxiv_id,
+        meta=task.meta,
+        temporary=True,
+    )
+
+
 @dataclass
 class MetadataTask:
     """A Document built from a metadata record (title and abstract only)."""

@@ -23,7 +23,7 @@ from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 from typing import Any
 
-from screener.batch.inputs import PdfTask, TarMember, Task
+from screener.batch.inputs import PdfTask, TarMember, Task, spill
 from screener.batch.run import BatchOptions, BatchRun, Work
 from screener.batch.worker import (
     Watchdog,
@@ -191,17 +191,8 @@ class LocalEngine:
         if not isinstance(item, TarMember):
             return item
         # The parser API reads paths: the member lives in our private temp dir until its result
-        # is stored, under a name we chose (never the member's own name).
-        path = self.temp_dir / f"{item.key}.pdf"
-        path.write_bytes(item.data)
-        return PdfTask(
-            key=item.key,
-            source=item.source,
-            path=path,
-            arxiv_id=item.arxiv_id,
-            meta=item.meta,
-            temporary=True,
-        )
+        # is stored.
+        return spill(item, item.data, self.temp_dir)
 
     def _collect(self, future: Future[ResultRow]) -> bool:
         """Store one finished paper; True when the pool broke under it (left pending)."""

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from screener.batch.exports import merge_shard, rows_to_table, write_shard
-from screener.batch.inputs import MetadataTask, PdfTask, TarMember, Task
+from screener.batch.inputs import MetadataTask, PdfTask, TarMember, Task, spill
 from screener.batch.run import BatchOptions, BatchRun, Work
 from screener.batch.worker import (
     Watchdog,
@@ -231,17 +231,7 @@ def screen_shipments(
 def _unpack(task: Task, data: bytes | None) -> Task:
     if data is None:
         return task
-    # Written under a name we chose (never the member's own), removed after screening.
-    path = _worker["scratch"] / f"{task.key}.pdf"
-    path.write_bytes(data)
-    return PdfTask(
-        key=task.key,
-        source=task.source,
-        path=path,
-        arxiv_id=task.arxiv_id,
-        meta=task.meta,
-        temporary=True,
-    )
+    return spill(task, data, _worker["scratch"])
 
 
 # --- the driver side ------------------------------------------------------------------------
