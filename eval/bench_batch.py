@@ -7,11 +7,18 @@ Runs the batch as a user would (a subprocess, `python -m screener.batch`) over
 - the arXiv metadata sample (corpus/arxiv-metadata-sample.jsonl.gz) and a 10x snapshot whose
   records repeat the sample with altered ids.
 
-Memory is the resident set of the whole process tree (the batch process plus its workers),
-sampled every 50 ms with psutil; the peak of that sum is reported, and the peak of the parent
-alone. The target is a flat profile: peak RSS at 10x no more than 1.5x the peak at 1x.
+With `--engines local,ray` the PDF cases run once per engine on the same cores (the Ray engine
+starts its own local Ray with --workers CPUs; its start-up is inside the measured time), so
+Ray's overhead over the local process pool can be read off. The target: within 25%.
 
-Usage: python eval/bench_batch.py [--corpus DIR] [--workers N] [--scale 10] [--json OUT.json]
+Memory is the resident set of the whole process tree (the batch process plus its workers; for
+Ray also its raylet, GCS and workers, which are children of the driver), sampled every 50 ms with
+psutil; the peak of that sum is reported, and the peak of the parent (the driver) alone. The
+target is a flat profile: peak RSS at 10x no more than 1.5x the peak at 1x, and a driver that
+does not grow with the input (it must not hold all records).
+
+Usage: python eval/bench_batch.py [--corpus DIR] [--workers N] [--scale 10] [--engines local,ray]
+       [--skip-metadata] [--json OUT.json]
 """
 
 from __future__ import annotations
@@ -49,6 +56,7 @@ class Measurement:
     peak_pss_mb: float
     peak_parent_mb: float
     workers: int
+    engine: str = "local"
 
 
 class TreeSampler:
@@ -90,7 +98,9 @@ class TreeSampler:
         self._thread.join()
 
 
-def run_case(case: str, inputs: list[Path], out: Path, workers: int) -> Measurement:
+def run_case(
+    case: str, inputs: list[Path], out: Path, workers: int, engine: str = "local"
+) -> Measurement:
     command = [
         sys.executable,
         "-m",
@@ -101,6 +111,8 @@ def run_case(case: str, inputs: list[Path], out: Path, workers: int) -> Measurem
         "--workers",
         str(workers),
         "--no-progress",
+        "--engine",
+        engine,
     ]
     start = time.perf_counter()
     process = subprocess.Popen(
@@ -129,6 +141,7 @@ def run_case(case: str, inputs: list[Path], out: Path, workers: int) -> Measurem
         peak_pss_mb=round(sampler.peak_pss / 2**20, 1),
         peak_parent_mb=round(sampler.peak_parent / 2**20, 1),
         workers=int(timing.group(2)),
+        engine=engine,
     )
 
 
@@ -140,6 +153,14 @@ def scaled_pdfs(source: Path, target: Path, scale: int) -> Path:
         for copy in range(scale):
             # Bytes after %%EOF are ignored by PDF readers but change the file's hash.
             (target / f"copy{copy:02d}-{pdf.name}").write_bytes(data + b"\n%" + b"x" * (copy + 1))
+    return target
+
+
+def first_pdfs(source: Path, target: Path, count: int) -> Path:
+    """A folder of links to the first `count` PDFs (by name): a fixed-size 1x input."""
+    target.mkdir(parents=True)
+    for pdf in sorted(source.glob("*.pdf"))[:count]:
+        (target / pdf.name).symlink_to(pdf.resolve())
     return target
 
 
@@ -156,20 +177,43 @@ def scaled_metadata(source: Path, target: Path, scale: int) -> Path:
 
 def markdown(results: list[Measurement]) -> str:
     lines = [
-        "| case | papers | failed | workers | batch s | papers/s | peak RSS, tree (MB) | "
-        "peak PSS, tree (MB) | peak RSS, parent (MB) |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "| engine | case | papers | failed | workers | batch s | papers/s | peak RSS, tree (MB) | "
+        "peak PSS, tree (MB) | peak RSS, driver (MB) |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for m in results:
         lines.append(
-            f"| {m.case} | {m.papers} | {m.failed} | {m.workers} | {m.batch_s:.1f} | "
+            f"| {m.engine} | {m.case} | {m.papers} | {m.failed} | {m.workers} | {m.batch_s:.1f} | "
             f"{m.papers_per_s:.2f} | {m.peak_rss_mb:.0f} | {m.peak_pss_mb:.0f} | "
             f"{m.peak_parent_mb:.0f} |"
         )
     return "\n".join(lines)
 
 
+def engine_overhead(results: list[Measurement]) -> list[str]:
+    """Ray's papers/s against the local engine's, case by case."""
+    local = {m.case: m for m in results if m.engine == "local"}
+    lines = []
+    for m in results:
+        if m.engine != "local" and m.case in local and m.papers_per_s:
+            slower = local[m.case].papers_per_s / m.papers_per_s - 1
+            verdict = "within" if slower <= 0.25 else "NOT within"
+            lines.append(
+                f"{m.engine} vs local, {m.case}: {m.papers_per_s:.2f} vs "
+                f"{local[m.case].papers_per_s:.2f} papers/s, overhead {slower:+.0%} "
+                f"({verdict} the 25% target)"
+            )
+    return lines
+
+
 def ratios(results: list[Measurement]) -> list[str]:
+    lines = []
+    for engine in dict.fromkeys(m.engine for m in results):
+        lines += _ratios([m for m in results if m.engine == engine], engine)
+    return lines
+
+
+def _ratios(results: list[Measurement], engine: str) -> list[str]:
     by_case = {m.case: m for m in results}
     lines = []
     for kind in ("pdf", "metadata"):
@@ -183,10 +227,11 @@ def ratios(results: list[Measurement]) -> list[str]:
         if one and many and one.peak_rss_mb and one.peak_pss_mb:
             rss = many.peak_rss_mb / one.peak_rss_mb
             pss = many.peak_pss_mb / one.peak_pss_mb
-            verdict = "flat" if max(rss, pss) <= 1.5 else "NOT flat"
+            driver = many.peak_parent_mb / one.peak_parent_mb
+            verdict = "flat" if max(rss, pss, driver) <= 1.5 else "NOT flat"
             lines.append(
-                f"{kind}: {many.case} / 1x peak RSS = {rss:.2f}, peak PSS = {pss:.2f} "
-                f"({verdict}, target <= 1.5)"
+                f"{engine}, {kind}: {many.case} / 1x peak RSS = {rss:.2f}, peak PSS = {pss:.2f}, "
+                f"driver = {driver:.2f} ({verdict}, target <= 1.5)"
             )
     return lines
 
@@ -198,6 +243,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--scale", type=int, default=10)
     parser.add_argument("--skip-pdf-scale", action="store_true", help="no 10x PDF run (slow)")
+    parser.add_argument("--skip-metadata", action="store_true", help="no metadata runs")
+    parser.add_argument(
+        "--papers", type=int, default=None, help="the 1x input: the first N corpus PDFs (by name)"
+    )
+    parser.add_argument(
+        "--engines", default="local", help="comma-separated: local, ray (PDF cases run per engine)"
+    )
     parser.add_argument("--json", type=Path, default=None, help="also write the numbers here")
     args = parser.parse_args(argv)
     pdfs = args.corpus / "pdfs"
@@ -207,21 +259,28 @@ def main(argv: list[str] | None = None) -> int:
     work = Path(tempfile.mkdtemp(prefix="screener-bench-"))
     results: list[Measurement] = []
     try:
-        cases: list[tuple[str, Path]] = [("pdf 1x", pdfs)]
-        if not args.skip_pdf_scale:
-            cases.append((f"pdf {args.scale}x", scaled_pdfs(pdfs, work / "pdfs", args.scale)))
-        cases.append(("metadata 1x", metadata))
-        scaled = scaled_metadata(metadata, work / "metadata.jsonl.gz", args.scale)
-        cases.append((f"metadata {args.scale}x", scaled))
-        for case, source in cases:
-            out = work / ("out-" + case.replace(" ", "-"))
-            results.append(run_case(case, [source], out, args.workers))
-            print(f"{case}: {results[-1]}", file=sys.stderr)
+        if args.papers:
+            pdfs = first_pdfs(pdfs, work / "first", args.papers)
+        engines = [e.strip() for e in args.engines.split(",") if e.strip()]
+        cases: list[tuple[str, Path, str]] = []
+        scaled_pdf = None if args.skip_pdf_scale else scaled_pdfs(pdfs, work / "pdfs", args.scale)
+        for engine in engines:
+            cases.append(("pdf 1x", pdfs, engine))
+            if scaled_pdf:
+                cases.append((f"pdf {args.scale}x", scaled_pdf, engine))
+        if not args.skip_metadata:
+            cases.append(("metadata 1x", metadata, "local"))
+            scaled = scaled_metadata(metadata, work / "metadata.jsonl.gz", args.scale)
+            cases.append((f"metadata {args.scale}x", scaled, "local"))
+        for case, source, engine in cases:
+            out = work / f"out-{engine}-{case.replace(' ', '-')}"
+            results.append(run_case(case, [source], out, args.workers, engine))
+            print(f"{engine} {case}: {results[-1]}", file=sys.stderr)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     print(f"cpu: {os.cpu_count()} cores, python {sys.version.split()[0]}")
     print(markdown(results))
-    for line in ratios(results):
+    for line in ratios(results) + engine_overhead(results):
         print(line)
     if args.json:
         args.json.write_text(json.dumps([asdict(m) for m in results], indent=2) + "\n")

@@ -1,6 +1,6 @@
 """Run the gold-set evaluation from a checkout: `python eval/run.py --pdfs DIR [flags]`.
 
-The same as `screener eval` (the code lives in screener/evaluate.py so the installed command
+The same as `screener eval` (the code lives in screener/evaluate*.py so the installed command
 has it too); reports land in eval/results/ by default.
 """
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from screener.evaluate import add_eval_arguments
+from screener.evaluate_command import add_eval_arguments
 
 
 def main(argv: list[str] | None = None) -> int:

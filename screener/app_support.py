@@ -23,7 +23,7 @@ import logging
 import math
 import re
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,8 +39,7 @@ from screener.parse import PARSERS, Parser, get_parser
 from screener.parse.grobid import DEFAULT_URL as GROBID_DEFAULT_URL
 from screener.pipeline import Record, record_json, screen_file
 from screener.profile import Level, Threat
-from screener.report import profile_figure, record_markdown
-from screener.report._common import (
+from screener.report import (
     LEVEL_HEX,
     LEVEL_SYMBOL,
     NO_LEVEL,
@@ -49,15 +48,17 @@ from screener.report._common import (
     design_fields,
     display_title,
     error_line,
+    escape,
     header_facts,
     not_applicable_reason,
     page_prefix,
+    profile_figure,
+    record_markdown,
     shorten,
     strategy_name,
     usage_line,
     validity_types,
 )
-from screener.report.markdown import escape
 from screener.rules import RULES_VERSION
 from screener.settings import Settings, load_settings
 
@@ -312,8 +313,8 @@ def report_stem(record: Record) -> str:
 
 # --- survey (batch results) --------------------------------------------------------------------
 
-SURVEY_GROUPINGS = ("year", "category")
 DEFAULT_REPS = 1000
+NO_CALIBRATION = "none (raw shares only)"
 
 
 @dataclass(frozen=True)
@@ -324,16 +325,64 @@ class SurveyView:
     summary: list[str]
     tables: dict[str, pd.DataFrame]
     figures: dict[str, bytes]
+    # Raw beside corrected, per kind, when a calibration applies; else empty.
+    comparison: dict[str, pd.DataFrame] = field(default_factory=dict)
+    notices: tuple[str, ...] = ()  # calibration refused or applied despite a mismatch
+
+
+def committed_calibrations(roots: list[Path] | None = None) -> list[Path]:
+    """Evaluation JSONs with a calibration block, heuristic ones first, newest first: the
+    first one is the tab's default (the committed evaluation of the offline extractor)."""
+    here = Path(__file__).resolve().parent.parent
+    roots = roots or [Path.cwd() / "eval" / "results", here / "eval" / "results"]
+    found: dict[Path, Path] = {}
+    for root in roots:
+        for path in sorted(root.glob("*.json")) if root.is_dir() else []:
+            if path.resolve() not in found and _has_calibration(path):
+                found[path.resolve()] = path
+    newest = sorted(found.values(), key=lambda path: path.name, reverse=True)
+    return sorted(newest, key=lambda path: not path.name.startswith("heuristic-"))
+
+
+def _has_calibration(path: Path) -> bool:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(data, dict) and isinstance(data.get("calibration"), dict)
+
+
+def _calibrate(
+    frame: pd.DataFrame, path: Path, calibration: Path | None, allow_mismatch: bool
+) -> tuple[Any, list[str], tuple[str, ...]]:
+    """(calibration or None, report warnings, notices for the page); a refusal is a notice."""
+    from screener import calibration as cal
+
+    if calibration is None:
+        return None, [], ()
+    try:
+        loaded = cal.load_calibration(calibration)
+        read_prompts = bool(loaded.versions.get("prompt"))
+        batch = survey.batch_configuration(frame, survey.records_path(path), read_prompts)
+        warnings = survey.apply_calibration(loaded, batch, allow_mismatch)
+    except ScreenerError as exc:
+        return None, [], (f"Calibration not applied: {exc}",)
+    return loaded, warnings, tuple(f"Warning: {w}" for w in warnings)
 
 
 def survey_view(
-    path: Path, by: str = "year", reps: int = DEFAULT_REPS, name: str = ""
+    path: Path,
+    reps: int = DEFAULT_REPS,
+    name: str = "",
+    calibration: Path | None = None,
+    allow_mismatch: bool = False,
 ) -> SurveyView:
     """The survey of a batch's results (a results.parquet, or the folder a batch wrote)."""
     name = name or str(path)
     try:
         frame = survey.load_results(path)
-        result = survey.compute_survey(frame, by=by, reps=reps)
+        loaded, warnings, notices = _calibrate(frame, path, calibration, allow_mismatch)
+        result = survey.compute_survey(frame, reps=reps, calibration=loaded, warnings=warnings)
     except ScreenerError as exc:
         raise ScreenerError(str(exc).replace(str(path), name)) from exc
     except Exception as exc:  # pyarrow and pandas raise many types for a file of another shape
@@ -353,17 +402,57 @@ def survey_view(
         "Key threat per validity type": result.key_threats,
         "Threat frequency": result.threats,
         "Strategy co-occurrence (pairs)": result.cooccurrence,
-        f"Trends by {by}": result.trends,
+        "Trends by year": result.trends,
+        "By arXiv primary category": result.categories,
     }
-    return SurveyView(counts, survey.summary_lines(result), tables, pngs)
+    comparison = {}
+    if result.corrected is not None:
+        comparison = {
+            "Strategy prevalence": comparison_table(result, "strategy"),
+            "Key threat per validity type": comparison_table(result, "key_threat"),
+        }
+    summary = survey.summary_lines(result)
+    if result.corrected is not None:
+        summary = summary[:1]  # the comparison tables say the rest, better than fixed-width text
+    return SurveyView(counts, summary, tables, pngs, comparison, notices)
 
 
-def survey_view_of_upload(name: str, data: bytes, by: str, reps: int) -> SurveyView:
+def comparison_table(result: survey.Survey, kind: str) -> pd.DataFrame:
+    """Raw and corrected share side by side; an unstable correction shows why, not a number."""
+    rows = survey.corrected_view(result, kind)
+
+    def cell(share: float, low: float, high: float) -> str:
+        if math.isnan(share):
+            return "–"
+        return f"{share:.0%}" if math.isnan(low) else f"{share:.0%} [{low:.0%}, {high:.0%}]"
+
+    return pd.DataFrame(
+        {
+            "measure": rows["measure"],
+            "raw [95% CI]": [cell(r.raw, r.raw_ci_low, r.raw_ci_high) for r in rows.itertuples()],
+            "corrected [95% CI]": [
+                "unstable" if r.unstable else cell(r.corrected, r.ci_low, r.ci_high)
+                for r in rows.itertuples()
+            ],
+            "sensitivity": rows["sensitivity"],
+            "specificity": rows["specificity"],
+            "flag": rows["note"],
+        }
+    )
+
+
+def survey_view_of_upload(
+    name: str,
+    data: bytes,
+    reps: int,
+    calibration: Path | None = None,
+    allow_mismatch: bool = False,
+) -> SurveyView:
     """An uploaded results.parquet, surveyed from a temp copy that is then deleted."""
     with tempfile.TemporaryDirectory(prefix="screener-survey-") as folder:
         path = Path(folder) / "results.parquet"
         path.write_bytes(data)
-        return survey_view(path, by, reps, name=name)
+        return survey_view(path, reps, name, calibration, allow_mismatch)
 
 
 # --- Streamlit pages ---------------------------------------------------------------------------
@@ -491,12 +580,25 @@ def render_record(record: Record, key: str) -> None:
     st.markdown("#### Validity profile")
     st.markdown(profile_html(record), unsafe_allow_html=True)
     st.markdown(f'<p style="font-size:0.85em">{LEGEND}</p>', unsafe_allow_html=True)
-    st.markdown(f"#### Threats ({len(record.threats)})")
-    if not record.threats:
+    headline = [t for t in record.threats if t.headline]
+    st.markdown(f"#### Threats ({len(headline)})")
+    if not headline:
         st.write("None found by the rule set.")
-    for threat in record.threats:
+    for threat in headline:
         with st.expander(threat_label(threat), expanded=threat.level is Level.KEY):
             st.markdown(threat_markdown(threat))
+    if record.also_present:
+        st.markdown(f"#### Also present ({len(record.also_present)})")
+        st.caption(
+            "No claim of the abstract or conclusion rests on these strategies: their threats "
+            "are shown at no more than careful and do not enter the profile."
+        )
+    for secondary in record.also_present:
+        st.markdown(f"**{strategy_name(secondary.strategy)}** — {escape(secondary.reason)}")
+        for threat in record.threats:
+            if not threat.headline and secondary.strategy in threat.strategies:
+                with st.expander(threat_label(threat)):
+                    st.markdown(threat_markdown(threat))
     st.markdown("#### Extracted design")
     st.markdown(design_html(record.design), unsafe_allow_html=True)
     _downloads(record, key)
@@ -537,20 +639,34 @@ def survey_page() -> None:
     st.write(
         "Load the `results.parquet` that `screener batch` wrote (or give the batch's output "
         "folder) to see the survey statistics `screener survey` reports, with 95% bootstrap "
-        "intervals over papers."
+        "intervals over papers. With a calibration (an evaluation from `screener eval`), the "
+        "shares are also shown corrected for the screener's measured error rates."
     )
     uploaded = st.file_uploader("results.parquet", type=["parquet"], key="survey_upload")
     path_text = st.text_input("…or a path on this machine", key="survey_path").strip()
-    by = st.radio("Trends by", SURVEY_GROUPINGS, horizontal=True, key="survey_by")
     reps = int(st.number_input("Bootstrap resamples", 0, 10_000, DEFAULT_REPS, step=500))
+    calibrations = committed_calibrations()
+    choice = st.selectbox(
+        "Calibration (error rates from an evaluation)",
+        [*map(str, calibrations), NO_CALIBRATION],
+        key="survey_calibration",
+    )
+    other = st.text_input("…or another evaluation JSON", key="survey_calibration_path").strip()
+    calibration = Path(other).expanduser() if other else None
+    if calibration is None and choice != NO_CALIBRATION:
+        calibration = Path(choice)
+    allow = st.checkbox("Apply it even if its versions differ from the batch's", key="survey_allow")
     try:
         if uploaded is not None:
-            view = _cached_upload_view(uploaded.name, uploaded.getvalue(), by, reps)
+            view = _cached_upload_view(
+                uploaded.name, uploaded.getvalue(), reps, _stamp(calibration), allow
+            )
         elif path_text:
             path = Path(path_text).expanduser()
             if not path.exists():
                 raise ScreenerError(f"{path_text}: not found")
-            view = _cached_path_view(str(path), path.stat().st_mtime_ns, by, reps)
+            stamp = (str(path), path.stat().st_mtime_ns)
+            view = _cached_path_view(stamp, reps, _stamp(calibration), allow)
         else:
             return
     except ScreenerError as exc:
@@ -559,23 +675,41 @@ def survey_page() -> None:
     draw_survey(view)
 
 
+def _stamp(path: Path | None) -> tuple[str, int] | None:
+    """A cache key that changes when the calibration file does."""
+    if path is None:
+        return None
+    return str(path), path.stat().st_mtime_ns if path.exists() else 0
+
+
 # Surveys are cached in memory (never on disk) per file content or path+mtime: bootstrap
 # intervals over thousands of papers take seconds, and every click reruns the page.
 @st.cache_data(max_entries=4, show_spinner="Computing the survey…")
-def _cached_upload_view(name: str, data: bytes, by: str, reps: int) -> SurveyView:
-    return survey_view_of_upload(name, data, by, reps)
+def _cached_upload_view(
+    name: str, data: bytes, reps: int, calibration: tuple[str, int] | None, allow: bool
+) -> SurveyView:
+    path = Path(calibration[0]) if calibration else None
+    return survey_view_of_upload(name, data, reps, path, allow)
 
 
 @st.cache_data(max_entries=4, show_spinner="Computing the survey…")
-def _cached_path_view(path: str, mtime_ns: int, by: str, reps: int) -> SurveyView:
-    return survey_view(Path(path), by, reps)
+def _cached_path_view(
+    stamp: tuple[str, int], reps: int, calibration: tuple[str, int] | None, allow: bool
+) -> SurveyView:
+    path = Path(calibration[0]) if calibration else None
+    return survey_view(Path(stamp[0]), reps, calibration=path, allow_mismatch=allow)
 
 
 def draw_survey(view: SurveyView) -> None:
     columns = st.columns(len(view.counts))
     for column, (label, value) in zip(columns, view.counts.items(), strict=True):
         column.metric(label, value)
+    for notice in view.notices:
+        st.warning(escape(notice))
     st.markdown("\n".join(f"- {escape(line)}" for line in view.summary))
+    for title, table in view.comparison.items():
+        st.markdown(f"**{title}: raw and corrected for the screener's error rates**")
+        st.dataframe(table, hide_index=True)
     if not view.figures:
         st.info("No paper in these results is in scope: there is nothing to chart.")
     for name, png in view.figures.items():

@@ -29,14 +29,27 @@ FEATURE_COMMANDS: tuple[tuple[str, str], ...] = (
     ("screener.extract.llm_command", "add_llm_commands"),
     ("screener.batch", "add_batch_command"),
     ("screener.survey", "add_survey_command"),
-    ("screener.evaluate", "add_eval_command"),
+    ("screener.evaluate_command", "add_eval_command"),
 )
 
 
 def add_backend_options(parser: argparse.ArgumentParser) -> None:
     """Flags that choose and configure the parser and extractor (shared by screen/batch/eval)."""
     parser.add_argument("--parser", choices=sorted(PARSERS), help="PDF parser (default: pymupdf)")
-    parser.add_argument("--grobid-url", help="GROBID server URL (or SCREENER_GROBID_URL)")
+    parser.add_argument(
+        "--grobid-url",
+        action="append",
+        metavar="URL",
+        help="GROBID server URL (or SCREENER_GROBID_URL); repeat it, or separate URLs with "
+        "commas, to spread papers over several servers",
+    )
+    parser.add_argument(
+        "--grobid-concurrency",
+        type=int,
+        default=None,
+        metavar="N",
+        help="papers in flight per GROBID URL, across all batch workers (default 4)",
+    )
     parser.add_argument(
         "--no-fallback",
         dest="grobid_no_fallback",
@@ -58,9 +71,11 @@ def add_backend_options(parser: argparse.ArgumentParser) -> None:
 _SETTING_FLAGS = {
     "parser": "parser",
     "grobid_url": "grobid_url",
+    "grobid_concurrency": "grobid_concurrency",
     "grobid_no_fallback": "grobid_no_fallback",
     "extractor": "extractor",
     "model": "llm_model",
+    "prompt": "llm_prompt",
     "base_url": "llm_base_url",
     "llm_mode": "llm_mode",
     "token_budget": "llm_token_budget",
@@ -74,9 +89,10 @@ _SETTING_FLAGS = {
 
 
 def settings_from_args(args: argparse.Namespace) -> Settings:
-    return load_settings(
-        **{field: getattr(args, flag, None) for flag, field in _SETTING_FLAGS.items()}
-    )
+    values = {field: getattr(args, flag, None) for flag, field in _SETTING_FLAGS.items()}
+    if isinstance(values["grobid_url"], list):  # --grobid-url given more than once
+        values["grobid_url"] = ",".join(values["grobid_url"])
+    return load_settings(**values)
 
 
 # --- screen -------------------------------------------------------------------------------
@@ -105,6 +121,7 @@ def _add_screen(subparsers: argparse._SubParsersAction) -> None:
 def run_screen(args: argparse.Namespace) -> int:
     from screener.extract import get_extractor
     from screener.parse import get_parser
+    from screener.parse.grobid import fallback_notice
     from screener.pipeline import screen_file
 
     settings = settings_from_args(args)
@@ -113,9 +130,14 @@ def run_screen(args: argparse.Namespace) -> int:
     console = Console(highlight=False)
     errors = Console(stderr=True, highlight=False)
     stems: set[str] = set()
+    noticed: set[str] = set()
     failed = 0
     for path in args.papers:
         record, _ = screen_file(path, parser=parser, extractor=extractor, settings=settings)
+        notice = fallback_notice(record.parser)
+        if notice and notice not in noticed:  # once per run, not once per paper
+            noticed.add(notice)
+            errors.print(notice, markup=False, soft_wrap=True)
         if record.error:
             failed += 1
             errors.print(f"screener: {record.error}", markup=False, soft_wrap=True)

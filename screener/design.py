@@ -15,7 +15,7 @@ from typing import Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 
 class Strategy(StrEnum):
@@ -101,6 +101,11 @@ class StrategyUse(BaseModel):
     strategy: Strategy
     evidence: list[Evidence] = Field(default_factory=list)
     confidence: float = Field(default=1.0, ge=0.0, le=1.0)
+    headline: bool | None = Field(
+        default=None,
+        description="true when a claim of the abstract or conclusion rests on this strategy, "
+        "false when only side analyses use it (codebook rule 9); null: not said",
+    )
 
 
 class IdentificationUse(BaseModel):
@@ -155,62 +160,84 @@ LABEL_ONLY_KEYS = ("id", "title", "profile", "threats", "evidence")
 
 
 class Design(BaseModel):
-    """A paper's research design (the codebook as types)."""
+    """A paper's research design (the codebook as types).
+
+    Field descriptions are written for the extractor: the LLM-facing view
+    (screener/extract/llm_schema.py) shows each one to the model as that field's meaning.
+    """
 
     model_config = ConfigDict(extra="forbid")
 
     # --- the codebook's fields ---
     in_scope: Claim[bool] = Field(
         default_factory=Claim,
-        description="new empirical evidence on how a change to the training recipe or evaluation "
-        "of a neural model affects an outcome",
+        description="new empirical evidence on how a change to the training recipe or the "
+        "evaluation of a neural model (including inference-time changes) affects an outcome",
     )
     scope_reason: str | None = Field(default=None, description="one line: why in or out of scope")
     strategies: list[StrategyUse] = Field(
         default_factory=list,
-        description="every strategy the main claims rest on; empty when out of scope",
+        description="every strategy a claim of the abstract or conclusion rests on; empty "
+        "exactly when out of scope",
     )
     primary_strategy: Strategy | None = Field(
-        default=None, description="the strategy the headline claim rests on most"
+        default=None, description="the listed strategy the headline claim rests on most"
     )
     research_question: str | None = Field(
         default=None, description="the causal question: effect of A on Y for recipe R"
     )
-    treatment: Claim[str] = Field(default_factory=Claim, description="what is changed (a)")
-    outcome: Claim[str] = Field(default_factory=Claim, description="what is measured (y)")
-    target_recipe: Claim[str] = Field(
-        default_factory=Claim, description="the models/scale the claims are meant for"
+    treatment: Claim[str] = Field(
+        default_factory=Claim, description="what is changed (A), a short noun phrase"
     )
-    proxies: list[Proxy] = Field(default_factory=list)
-    identification: list[IdentificationUse] = Field(default_factory=list)
+    outcome: Claim[str] = Field(
+        default_factory=Claim, description="what is measured (Y), a short noun phrase"
+    )
+    target_recipe: Claim[str] = Field(
+        default_factory=Claim, description="the models or scale the claims are meant for"
+    )
+    proxies: list[Proxy] = Field(
+        default_factory=list, description="each stand-in for the model, treatment or outcome"
+    )
+    identification: list[IdentificationUse] = Field(
+        default_factory=list, description="how a causal effect is identified"
+    )
     repeated_runs: Claim[bool] = Field(
         default_factory=Claim,
-        description="main comparisons repeated over seeds/runs, or reported with confidence "
-        "intervals / tests",
+        description="the headline comparison is repeated over runs/seeds or reported with an "
+        "uncertainty estimate; false when the paper reports none (quote the main result)",
     )
     n_models: Claim[int] = Field(
         default_factory=Claim, description="observational: number of distinct models analysed"
     )
     pooled_families: Claim[bool] = Field(
-        default_factory=Claim, description="observational: pooled across model families"
+        default_factory=Claim,
+        description="observational: models of different families pooled into one analysis",
     )
     target_validation: Claim[bool] = Field(
         default_factory=Claim,
-        description="proxy designs: the proxy is checked against the target (prediction "
-        "verified at larger scale, proxy treatment/outcome compared with the real one)",
+        description="proxy designs: the proxy is checked against the target and the check "
+        "supports the claim (prediction verified at larger scale, proxy treatment/outcome "
+        "compared with the real one)",
     )
-    confidence: Literal["high", "medium", "low"] | None = None
-    notes: str = ""
+    confidence: Literal["high", "medium", "low"] | None = Field(
+        default=None, description="confidence in the record as a whole"
+    )
+    notes: str = Field(default="", description="anything ambiguous")
 
     # --- details the threat triggers need (see screener/rules/rules.toml) ---
-    outcome_kind: Claim[OutcomeKind] = Field(default_factory=Claim)
-    treatment_proxy_kind: Claim[TreatmentProxyKind] = Field(default_factory=Claim)
+    outcome_kind: Claim[OutcomeKind] = Field(
+        default_factory=Claim, description="which kind of outcome the claims are about"
+    )
+    treatment_proxy_kind: Claim[TreatmentProxyKind] = Field(
+        default_factory=Claim, description="how a proxy treatment applies the change"
+    )
     claims_beyond_scale: Claim[bool] = Field(
-        default_factory=Claim, description="claims concern a larger scale than any model trained"
+        default_factory=Claim,
+        description="claims concern a larger scale or longer training than any model trained",
     )
     recipe_transfer: Claim[bool] = Field(
         default_factory=Claim,
-        description="results are transferred to another data mix, model family or "
+        description="results are carried to another data mix, model family or "
         "hyperparameter setting",
     )
     recipes_validated: Claim[bool] = Field(

@@ -20,10 +20,8 @@ Conventions (also printed in the report):
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
-import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -32,12 +30,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from screener import metrics
+from screener import calibration, metrics
 from screener.design import Design, Evidence, Strategy
 from screener.document import Document
-from screener.errors import InputError, ScreenerError
+from screener.errors import InputError
 from screener.pipeline import Record, screen_file
-from screener.profile import VALIDITY_TYPES, Judgment, Level, Profile
+from screener.profile import VALIDITY_TYPES, Judgment, Level, Profile, Threat
 from screener.rules import RULES_VERSION, judge, load_rules
 from screener.settings import Settings, load_settings
 
@@ -150,7 +148,9 @@ class Prediction:
 
     design: Design | None
     profile: dict[str, str] | None
-    threats: dict[str, str]  # threat id -> level after mitigation
+    threats: dict[str, str]  # headline threat id -> level after mitigation
+    # Headline strategies (those the profile rests on); None: take the design's list.
+    strategies: frozenset[str] | None = None
     quotes: int = 0
     grounded: int = 0
     seconds: float = 0.0
@@ -186,7 +186,8 @@ def prediction_from_record(record: Record, document: Document | None) -> Predict
     return Prediction(
         design=record.design,
         profile=_profile_levels(record.profile),
-        threats={t.id: t.level.value for t in record.threats},
+        threats=_headline_threats(record.threats),
+        strategies=_headline_strategies(record.profile),
         quotes=quotes,
         grounded=grounded,
         seconds=sum(record.timings_ms.values()) / 1000,
@@ -203,8 +204,20 @@ def prediction_from_judgment(design: Design, judgment: Judgment) -> Prediction:
     return Prediction(
         design=design,
         profile=_profile_levels(judgment.profile),
-        threats={t.id: t.level.value for t in judgment.threats},
+        threats=_headline_threats(judgment.threats),
+        strategies=_headline_strategies(judgment.profile),
     )
+
+
+def _headline_threats(threats: Sequence[Threat]) -> dict[str, str]:
+    """Threats of the headline strategies (gold lists only those, codebook rule 9)."""
+    return {t.id: t.level.value for t in threats if t.headline}
+
+
+def _headline_strategies(profile: Profile | None) -> frozenset[str] | None:
+    if profile is None or not profile.rows:
+        return None
+    return frozenset(row.strategy.value for row in profile.rows)
 
 
 @dataclass
@@ -266,6 +279,9 @@ def _design_values(design: Design | None) -> dict[str, Any]:
 
 def score_paper(gold: GoldPaper, prediction: Prediction) -> PaperScore:
     g, p = _design_values(gold.design), _design_values(prediction.design)
+    if prediction.strategies is not None:
+        # Strategies that are only "also present" do not shape the verdict (codebook rule 9).
+        p["strategies"] = prediction.strategies
     gold_profile = (
         {k: v.value for k, v in gold.label.profile.items()} if gold.label.profile else None
     )
@@ -424,6 +440,11 @@ def run_metrics(scores: Sequence[PaperScore]) -> dict[str, Any]:
     return out
 
 
+def label_metrics(scores: Sequence[PaperScore]) -> dict[str, Any]:
+    """The metrics that two label files can be compared on (no cost, no grounding)."""
+    return {"n_papers": len(scores), **design_metrics(scores), **judgment_metrics(scores)}
+
+
 def _is_count(name: str) -> bool:
     return name.rsplit(".", 1)[-1] in _COUNT_SUFFIXES or name == "cost.usd_total"
 
@@ -470,6 +491,9 @@ class EvalConfig:
     parser: str
     resamples: int = 1000
     seed: int = 0
+    # A second, independent label file for the same papers: the human ceiling in the report.
+    ceiling: Path | None = None
+    name: str | None = None  # report file stem; default <extractor>-<parser>-<date>
 
 
 def _words(text: str | None, limit: int = MAX_WORDS) -> str | None:
@@ -601,6 +625,7 @@ class _Screened:
     missing: list[str] = field(default_factory=list)
     extractors: set[str] = field(default_factory=set)
     parsers: set[str] = field(default_factory=set)
+    extraction: dict[str, Any] = field(default_factory=dict)
 
 
 def _screen_one(path: Path, parser: Any, extractor: Any, settings: Settings) -> Prediction:
@@ -632,6 +657,7 @@ def _screen_gold(
             _report(progress, f"{prefix}: PDF not found, skipped")
             continue
         prediction = _screen_one(path, parser, extractor, settings)
+        done.extraction = dict(getattr(extractor, "last_info", None) or done.extraction)
         done.extractors.update([prediction.extractor] if prediction.extractor else [])
         done.parsers.update([prediction.parser] if prediction.parser else [])
         score = score_paper(gold, prediction)
@@ -653,6 +679,7 @@ def evaluate(
         raise InputError(str(config.pdfs), f"holds no <id>.pdf of the {len(golds)} gold papers")
     settings = settings or load_settings(parser=config.parser, extractor=config.extractor)
     done = _screen_gold(golds, config, settings, progress)
+    extractor_info = done.extraction
     result: dict[str, Any] = {
         "extractor": config.extractor,
         "parser": config.parser,
@@ -665,88 +692,77 @@ def evaluate(
         "missing_pdfs": done.missing,
         "failed": [s.id for s in done.scores if s.failed],
     }
+    if config.name:
+        result["name"] = config.name
+    extraction = _extraction_facts(extractor_info)
+    if extraction:
+        result["extraction"] = extraction
     result.update(with_intervals(done.scores, run_metrics, config.resamples, config.seed))
     result["primary_confusion"] = primary_confusion(done.scores)
     result["rules_only"] = rules_only(golds, config.resamples, config.seed)
+    if config.ceiling is not None:
+        scored = {s.id for s in done.scores}
+        result["ceiling"] = agreement(
+            config.gold, config.ceiling, config.resamples, config.seed, only=scored
+        )
+    # Confusion counts per binary target: the error rates `screener survey --calibration` uses.
+    result["calibration"] = calibration.evaluation_block(
+        done.scores, config.extractor, done.extractors, done.parsers, RULES_VERSION
+    )
     result["papers"] = done.entries
+    return result
+
+
+def _extraction_facts(info: dict[str, Any]) -> dict[str, Any]:
+    """Model, prompt and schema of an LLM evaluation (what the numbers belong to)."""
+    keys = ("model", "prompt", "prompt_sha256", "schema_version")
+    return {k: info[k] for k in keys if info.get(k)}
+
+
+# --- agreement between two label files ---------------------------------------------------------
+
+
+def prediction_from_label(paper: GoldPaper) -> Prediction:
+    """A label read as if it were a screening (threat levels are not part of a label)."""
+    return Prediction(
+        design=paper.design,
+        profile={k: v.value for k, v in paper.label.profile.items()}
+        if paper.label.profile
+        else None,
+        threats=dict.fromkeys(paper.label.threats, "listed"),
+    )
+
+
+def agreement(
+    reference: Path,
+    other: Path,
+    resamples: int = 1000,
+    seed: int = 0,
+    only: set[str] | None = None,
+) -> dict[str, Any]:
+    """The evaluation's label metrics between two label files, over the papers both label.
+
+    `reference` plays the part of gold; the metrics that are not symmetric (precision and
+    recall) read `other` as the prediction. `only` restricts the papers (e.g. to those an
+    evaluation scored).
+    """
+    first, second = load_gold(reference), {g.id: g for g in load_gold(other)}
+    ids = [g.id for g in first]
+    common = [g for g in first if g.id in second and (only is None or g.id in only)]
+    scores = [score_paper(g, prediction_from_label(second[g.id])) for g in common]
+    result: dict[str, Any] = {
+        "reference": {"path": reference.as_posix(), "n_labels": len(first)},
+        "other": {"path": other.as_posix(), "n_labels": len(second)},
+        "only_reference": sorted(set(ids) - set(second)),
+        "only_other": sorted(set(second) - set(ids)),
+        "bootstrap": {"resamples": resamples, "seed": seed, "level": 0.95},
+    }
+    result.update(with_intervals(scores, label_metrics, resamples, seed))
+    result["primary_confusion"] = primary_confusion(scores)
+    result["disagreements"] = [{"id": s.id, "fields": s.mismatches} for s in scores if s.mismatches]
     return result
 
 
 def _report(progress: Any, message: str) -> None:
     if progress is not None:
         progress(message)
-
-
-# --- CLI --------------------------------------------------------------------------------------
-
-
-def add_eval_arguments(command: argparse.ArgumentParser) -> argparse.ArgumentParser:
-    """The flags of `screener eval` (also used by the checkout script eval/run.py)."""
-    from screener.cli import add_backend_options
-
-    command.add_argument(
-        "--gold", type=Path, default=Path("gold/labels.jsonl"), help="gold labels (JSON lines)"
-    )
-    command.add_argument(
-        "--pdfs",
-        type=Path,
-        default=None,
-        help="folder with <id>.pdf for each gold paper (default: SCREENER_CORPUS_DIR/pdfs)",
-    )
-    add_backend_options(command)
-    command.add_argument("--json", action="store_true", help="print the result as one JSON object")
-    command.add_argument(
-        "--out", type=Path, default=Path("eval/results"), help="folder for the reports"
-    )
-    command.add_argument(
-        "--bootstrap", type=int, default=1000, help="bootstrap resamples (0: no intervals)"
-    )
-    command.add_argument("--seed", type=int, default=0, help="bootstrap seed")
-    command.set_defaults(handler=run_eval_command)
-    return command
-
-
-def add_eval_command(subparsers: Any) -> argparse.ArgumentParser:
-    """Register `screener eval` on an argparse subparsers object."""
-    command = subparsers.add_parser(
-        "eval",
-        help="evaluate screenings against the hand-labelled gold set",
-        description="Screen every gold paper (PDF at DIR/<id>.pdf) and compare with its label; "
-        "write <extractor>-<parser>-<date>.json/.md/-primary.png into --out.",
-    )
-    return add_eval_arguments(command)
-
-
-def run_eval_command(args: argparse.Namespace) -> int:
-    """Run `screener eval`; returns the exit status (0 ok, 2 bad input)."""
-    from screener.evaluate_report import summary_lines, write_reports
-
-    try:
-        from screener.cli import settings_from_args
-
-        settings = settings_from_args(args)
-        config = EvalConfig(
-            gold=args.gold,
-            pdfs=args.pdfs or settings.corpus_dir / "pdfs",
-            extractor=settings.extractor,
-            parser=settings.parser,
-            resamples=max(args.bootstrap, 0),
-            seed=args.seed,
-        )
-        result = evaluate(config, settings, progress=lambda m: print(m, file=sys.stderr))
-        paths = write_reports(result, args.out)
-    except ScreenerError as exc:
-        print(f"screener: {exc}", file=sys.stderr)
-        return 2
-    except OSError as exc:
-        print(
-            f"screener: {args.out}: cannot write reports ({exc.strerror or exc})", file=sys.stderr
-        )
-        return 2
-    if args.json:
-        print(json.dumps(result, ensure_ascii=False))
-    else:
-        print("\n".join(summary_lines(result)))
-        for path in paths:
-            print(f"wrote {path}")
-    return 0

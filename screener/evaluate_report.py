@@ -21,7 +21,7 @@ TYPES = [v.value for v in VALIDITY_TYPES]
 
 
 def report_stem(result: dict[str, Any]) -> str:
-    return f"{result['extractor']}-{result['parser']}-{result['date']}"
+    return result.get("name") or f"{result['extractor']}-{result['parser']}-{result['date']}"
 
 
 def write_reports(result: dict[str, Any], out_dir: Path | str) -> list[Path]:
@@ -101,6 +101,12 @@ _HEADLINE = [
     ("US$ per paper", "cost.usd_per_paper"),
 ]
 
+# Metrics that compare labels with labels (agreement between two readers has no cost or quotes).
+_COST_METRICS = ("grounding_rate", "cost.")
+_LABEL_HEADLINE = [
+    (label, dotted) for label, dotted in _HEADLINE if not dotted.startswith(_COST_METRICS)
+]
+
 _CONVENTIONS = """\
 Conventions: a paper counts as predicted in scope only when the extracted `in_scope` is true;
 a paper whose parse or extraction failed scores as an empty prediction; a missing PDF is skipped.
@@ -109,16 +115,16 @@ is undefined only when both are empty. Macro-F1 averages the strategy classes wi
 Profile agreement uses the papers that both gold and prediction judge (both have a profile);
 quadratic-weighted kappa over ok < careful < key is 1.0 when both sides give one identical level
 throughout. Key-threat detection: over all scored papers, positive = that validity type at `key`.
-Threat ids: the set of triggered threat ids, regardless of their level after mitigation.
+Strategies and threat ids: those of the headline strategies only (strategies that are only
+"also present" are reported but, like in gold (codebook rule 9), do not count); threat ids
+compare the set of triggered threats regardless of their level after mitigation.
 Grounding: a quote counts when it occurs verbatim (whitespace collapsed) in the parsed text.
 Intervals: 95% percentile bootstrap over papers."""
 
 
 def markdown_report(result: dict[str, Any], png_name: str | None = None) -> str:
     lines = _header(result)
-    lines += ["", "## Headline metrics", ""]
-    lines += _table(["metric", "value", "95% CI"], [])[:2]
-    lines += [_metric_row(result, label, dotted) for label, dotted in _HEADLINE]
+    lines += ["", "## Headline metrics", ""] + _headline_table(result)
     lines += ["", "## Strategies per class", ""] + _strategy_table(result)
     lines += ["", "## Primary strategy", ""] + _confusion_table(result, png_name)
     lines += ["", "## Profile agreement", ""] + _profile_table(result)
@@ -126,6 +132,27 @@ def markdown_report(result: dict[str, Any], png_name: str | None = None) -> str:
     lines += ["", "## Rules-only ablation", ""] + _ablation(result)
     lines += ["", "## Per-paper disagreements", ""] + _disagreements(result)
     return "\n".join(lines) + "\n"
+
+
+def _headline_table(result: dict[str, Any]) -> list[str]:
+    ceiling = result.get("ceiling")
+    if ceiling is None:
+        header = ["metric", "value", "95% CI"]
+        return _table(header, [])[:2] + [_metric_row(result, lbl, d) for lbl, d in _HEADLINE]
+    lines = _table(["metric", "screener", "95% CI", "two readers", "95% CI"], [])[:2]
+    labelled = {dotted for _, dotted in _LABEL_HEADLINE}
+    for label, dotted in _HEADLINE:
+        human = [_num(_get(ceiling, dotted)), _ci(_get(ceiling, dotted + "_ci"))]
+        row = [label, _num(_get(result, dotted)), _ci(_get(result, dotted + "_ci"))]
+        row += human if dotted in labelled else ["", ""]
+        lines.append("| " + " | ".join(row) + " |")
+    lines += [
+        "",
+        f"*Two readers*: the gold labels against an independent second annotator "
+        f"(`{ceiling['other']['path']}`) on the same {ceiling['n_papers']} papers, with the same "
+        "metrics: how often careful human readers agree.",
+    ]
+    return lines
 
 
 def _header(result: dict[str, Any]) -> list[str]:
@@ -139,6 +166,7 @@ def _header(result: dict[str, Any]) -> list[str]:
         f"- rules version: {result['rules_version']}; extractors that answered: "
         f"{', '.join(result.get('extractors_used') or ['–'])}",
         f"- parsers that answered: {'; '.join(result.get('parsers_used') or ['–'])}",
+        *_extraction_line(result),
         f"- bootstrap: {boot.get('resamples')} resamples of papers, seed {boot.get('seed')}",
         f"- missing PDFs (skipped): {', '.join(result['missing_pdfs']) or 'none'}",
         f"- failed screenings (scored as empty): {', '.join(result['failed']) or 'none'}",
@@ -150,6 +178,17 @@ def _header(result: dict[str, Any]) -> list[str]:
         _CONVENTIONS,
     ]
     return lines
+
+
+def _extraction_line(result: dict[str, Any]) -> list[str]:
+    facts = result.get("extraction") or {}
+    if not facts:
+        return []
+    sha = (facts.get("prompt_sha256") or "")[:12]
+    return [
+        f"- LLM: model `{facts.get('model')}`, prompt {facts.get('prompt')} (sha256 {sha}…), "
+        f"schema {facts.get('schema_version')}"
+    ]
 
 
 def _strategy_table(result: dict[str, Any]) -> list[str]:
@@ -354,11 +393,35 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
         f"parser {result['parser']}"
     ]
     width = max(len(label) for label, _ in _HEADLINE)
-    for label, dotted in _HEADLINE:
-        lines.append(
-            f"  {label:<{width}}  {_num(_get(result, dotted)):>8}  "
-            f"{_ci(_get(result, dotted + '_ci'))}"
-        )
+    lines += _metric_lines(result, _HEADLINE, width)
+    lines += _profile_summary(result)
+    ceiling = result.get("ceiling")
+    if ceiling is not None:
+        lines.append(f"two readers (gold vs {ceiling['other']['path']}):")
+        lines += [
+            f"  {label:<{width}}  {_num(_get(ceiling, dotted)):>8}"
+            for label, dotted in _CEILING_SUMMARY
+        ]
+    return lines
+
+
+_CEILING_SUMMARY = [
+    ("Primary strategy accuracy", "primary_accuracy"),
+    ("Profile exact match", "profile.exact_match"),
+    ("Threat ids: F1", "threat_ids.f1"),
+]
+
+
+def _metric_lines(result: dict[str, Any], metrics: list[tuple[str, str]], width: int) -> list[str]:
+    """One aligned terminal line per metric: label, value, interval."""
+    return [
+        f"  {label:<{width}}  {_num(_get(result, dotted)):>8}  {_ci(_get(result, dotted + '_ci'))}"
+        for label, dotted in metrics
+    ]
+
+
+def _profile_summary(result: dict[str, Any]) -> list[str]:
+    lines = []
     for validity in TYPES:
         values = _get(result, f"profile.{validity}") or {}
         lines.append(
@@ -366,6 +429,68 @@ def summary_lines(result: dict[str, Any]) -> list[str]:
             f"kappa {_num(values.get('kappa'))} (n={values.get('n')})"
         )
     return lines
+
+
+# --- agreement between two label files ----------------------------------------------------------
+
+
+def agreement_stem(result: dict[str, Any], name: str | None = None) -> str:
+    if name:
+        return name
+    first, second = (Path(result[k]["path"]).stem for k in ("reference", "other"))
+    return f"agree-{first}-{second}"
+
+
+def write_agreement_reports(
+    result: dict[str, Any], out_dir: Path | str, name: str | None = None
+) -> list[Path]:
+    """Write `<stem>.json` and `<stem>.md` of a `screener agree` result into `out_dir`."""
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    stem = agreement_stem(result, name)
+    json_path, md_path = out / f"{stem}.json", out / f"{stem}.md"
+    json_path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    md_path.write_text(agreement_markdown(result), encoding="utf-8")
+    return [json_path, md_path]
+
+
+def agreement_markdown(result: dict[str, Any]) -> str:
+    boot = result.get("bootstrap", {})
+    lines = [
+        "# Agreement between two label files",
+        "",
+        f"- reference (read as gold): `{result['reference']['path']}`, "
+        f"{result['reference']['n_labels']} labels",
+        f"- other reader (read as prediction): `{result['other']['path']}`, "
+        f"{result['other']['n_labels']} labels",
+        f"- papers labelled by both: {result['n_papers']}; only in the reference: "
+        f"{', '.join(result['only_reference']) or 'none'}; only in the other: "
+        f"{', '.join(result['only_other']) or 'none'}",
+        f"- bootstrap: {boot.get('resamples')} resamples of papers, seed {boot.get('seed')}",
+        "",
+        "The same metrics as `screener eval`; precision and recall read the other file as the",
+        "prediction. Threat ids compare the listed ids.",
+        "",
+        "## Metrics",
+        "",
+    ]
+    lines += _table(["metric", "value", "95% CI"], [])[:2]
+    lines += [_metric_row(result, label, dotted) for label, dotted in _LABEL_HEADLINE]
+    lines += ["", "## Profile agreement", ""] + _profile_table(result)
+    lines += ["", "## Primary strategy", ""] + _confusion_table(result, None)
+    lines += ["", "## Papers with a disagreement", ""]
+    lines += [f"- {d['id']}: {', '.join(d['fields'])}" for d in result["disagreements"]] or ["none"]
+    return "\n".join(lines) + "\n"
+
+
+def agreement_summary_lines(result: dict[str, Any]) -> list[str]:
+    lines = [
+        f"{result['n_papers']} papers labelled in both files "
+        f"({len(result['only_reference'])} only in the reference, "
+        f"{len(result['only_other'])} only in the other)"
+    ]
+    width = max(len(label) for label, _ in _LABEL_HEADLINE)
+    return lines + _metric_lines(result, _LABEL_HEADLINE, width) + _profile_summary(result)
 
 
 def confusion_figure(confusion: dict[str, Any], path: Path, title: str) -> Path:

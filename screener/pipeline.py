@@ -17,7 +17,7 @@ from screener.document import Document
 from screener.errors import ScreenerError
 from screener.extract import Extractor, get_extractor
 from screener.parse import Parser, get_parser
-from screener.profile import Profile, Threat
+from screener.profile import Profile, SecondaryStrategy, Threat
 from screener.rules import RULES_VERSION, judge
 from screener.settings import Settings, load_settings
 
@@ -53,6 +53,10 @@ class Record(BaseModel):
     design: Design | None = None
     profile: Profile | None = None
     threats: list[Threat] = Field(default_factory=list)
+    also_present: list[SecondaryStrategy] = Field(
+        default_factory=list,
+        description="strategies the paper also uses that no headline claim rests on",
+    )
     rules_version: str = RULES_VERSION
     parser: str | None = None
     extractor: str | None = None
@@ -103,6 +107,7 @@ def screen_document(
     record.timings_ms["judge"] = _elapsed_ms(start)
     record.profile = judgment.profile
     record.threats = list(judgment.threats)
+    record.also_present = list(judgment.also_present)
     record.rules_version = judgment.rules_version
     return record
 

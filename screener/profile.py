@@ -104,10 +104,29 @@ class Threat(_Frozen):
     evidence: tuple[Evidence, ...] = ()
     mitigations: tuple[Mitigation, ...] = ()
     notes: tuple[str, ...] = ()
+    headline: bool = Field(
+        default=True,
+        description="triggered by a headline strategy; False: only by a strategy that is also "
+        "present, shown at no more than careful and never raising the profile",
+    )
 
     @property
     def mitigated(self) -> bool:
         return bool(self.mitigations)
+
+    @property
+    def active(self) -> bool:
+        """Above ok after mitigation (a threat mitigated down to ok stays listed, as addressed)."""
+        return self.level is not Level.OK
+
+
+class SecondaryStrategy(_Frozen):
+    """A strategy the paper also uses but no headline claim rests on: reported, not profiled."""
+
+    strategy: Strategy
+    reason: str = Field(description="why it is not a headline strategy")
+    confidence: float
+    evidence: tuple[Evidence, ...] = ()
 
 
 class Judgment(_Frozen):
@@ -115,4 +134,9 @@ class Judgment(_Frozen):
 
     profile: Profile
     threats: tuple[Threat, ...] = ()
+    also_present: tuple[SecondaryStrategy, ...] = ()
     rules_version: str
+
+    @property
+    def headline_threats(self) -> tuple[Threat, ...]:
+        return tuple(t for t in self.threats if t.headline)

@@ -1,24 +1,23 @@
 """The batch results store: one SQLite file per output folder, one row per paper.
 
 Rows are keyed by the sha256 of what was screened (a PDF's bytes, a metadata record's
-canonical JSON), so a paper seen twice under two names is screened once. The main batch
-process is the only writer and commits once per paper in WAL mode: a `kill -9` loses at most
-the papers that were still in flight, and a re-run picks those up again.
+canonical JSON), so a paper seen twice under two names is screened once. The batch driver
+is the only writer and commits once per paper (or once per shard of a Ray batch) in WAL mode:
+a `kill -9` loses at most the papers that were still in flight, and a re-run picks those up
+again. The connection policy is screener/sqlite.py's, shared with the LLM cache (store.py).
 
-(screener/store.py is the LLM call cache; this module only holds batch results.)
+The files written from the store (results.parquet, .csv, .jsonl) are screener/batch/exports.py's.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import sqlite3
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from screener.errors import ScreenerError
+from screener.sqlite import open_database
 
 STORE_NAME = "results.sqlite"
 SCHEMA_VERSION = 1
@@ -103,16 +102,7 @@ class ResultsStore:
 
     def __init__(self, path: Path) -> None:
         self.path = path
-        try:
-            self._db = sqlite3.connect(path, timeout=30.0)
-            self._db.execute("PRAGMA journal_mode=WAL")
-            # NORMAL is durable across a killed process in WAL mode (only a power cut can
-            # lose the last commits), and much faster than FULL for one commit per paper.
-            self._db.execute("PRAGMA synchronous=NORMAL")
-            self._db.executescript(_SCHEMA)
-            self._db.execute(f"PRAGMA user_version={SCHEMA_VERSION}")
-        except sqlite3.DatabaseError as exc:
-            raise ScreenerError(f"{path}: not a usable results store ({exc})") from exc
+        self._db = open_database(path, _SCHEMA, SCHEMA_VERSION, "results store")
 
     @classmethod
     def open(cls, folder: Path) -> ResultsStore:
@@ -180,17 +170,19 @@ class ResultsStore:
 
     def put(self, row: ResultRow) -> None:
         """Insert or replace the row for `row.sha256` and commit."""
-        data = asdict(row)
-        for name in LIST_COLUMNS:
-            data[name] = json.dumps(data[name])
-        if data["in_scope"] is not None:
-            data["in_scope"] = int(data["in_scope"])
+        self.put_many([row])
+
+    def put_many(self, rows: Iterable[ResultRow]) -> None:
+        """Insert or replace several rows in one transaction (a Ray shard)."""
         names = ", ".join(_COLUMNS)
         slots = ", ".join(f":{name}" for name in _COLUMNS)
         with self._db:
             # REPLACE rewrites the row (a retried failure becomes its result) but keeps one
             # row per key, which is what makes a re-run after a kill lossless and duplicate-free.
-            self._db.execute(f"INSERT OR REPLACE INTO results ({names}) VALUES ({slots})", data)
+            self._db.executemany(
+                f"INSERT OR REPLACE INTO results ({names}) VALUES ({slots})",
+                [_encoded(row) for row in rows],
+            )
 
     def remember_hash(self, path: str, size: int, mtime_ns: int, sha256: str) -> None:
         with self._db:
@@ -201,7 +193,16 @@ class ResultsStore:
             )
 
 
-# --- exports --------------------------------------------------------------------------------
+def _encoded(row: ResultRow) -> dict[str, Any]:
+    data = asdict(row)
+    for name in LIST_COLUMNS:
+        data[name] = json.dumps(data[name])
+    if data["in_scope"] is not None:
+        data["in_scope"] = int(data["in_scope"])
+    return data
+
+
+# --- the export row shape (the files themselves: screener/batch/exports.py) -----------------
 
 # One row per paper, in this order, in results.parquet and results.csv.
 EXPORT_COLUMNS = (
@@ -228,76 +229,9 @@ EXPORT_COLUMNS = (
 )
 
 
-def _export_schema() -> Any:
-    import pyarrow as pa
-
-    text_list = pa.list_(pa.string())
-    types = {"year": pa.int32(), "in_scope": pa.bool_()}
-    types.update({name: text_list for name in LIST_COLUMNS})
-    return pa.schema([(name, types.get(name, pa.string())) for name in EXPORT_COLUMNS])
-
-
 def export_columns(rows: Iterable[ResultRow]) -> dict[str, list[Any]]:
     columns: dict[str, list[Any]] = {name: [] for name in EXPORT_COLUMNS}
     for row in rows:
         for name in EXPORT_COLUMNS:
             columns[name].append(getattr(row, "arxiv_id" if name == "id" else name))
     return columns
-
-
-def _chunks(rows: Iterator[ResultRow], size: int) -> Iterator[list[ResultRow]]:
-    chunk: list[ResultRow] = []
-    for row in rows:
-        chunk.append(row)
-        if len(chunk) == size:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-def _csv_table(table: Any) -> Any:
-    """The CSV form of a chunk: list columns joined with ';' (empty list: empty cell)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
-
-    for name in LIST_COLUMNS:
-        index = table.schema.get_field_index(name)
-        joined = pc.fill_null(pc.binary_join(table[name], ";"), "")
-        table = table.set_column(index, pa.field(name, pa.string()), joined)
-    return table
-
-
-def _write_tables(store: ResultsStore, parquet: Path, csv: Path, chunk_rows: int) -> None:
-    import pyarrow as pa
-    import pyarrow.csv as pcsv
-    import pyarrow.parquet as pq
-
-    schema = _export_schema()
-    csv_schema = _csv_table(schema.empty_table()).schema
-    # Chunks keep memory flat however many papers the store holds.
-    with (
-        pq.ParquetWriter(parquet, schema) as parquet_writer,
-        pcsv.CSVWriter(csv, csv_schema) as csv_writer,
-    ):
-        for chunk in _chunks(store.rows(), chunk_rows):
-            table = pa.Table.from_pydict(export_columns(chunk), schema=schema)
-            parquet_writer.write_table(table)
-            csv_writer.write_table(_csv_table(table))
-
-
-def export_results(store: ResultsStore, folder: Path, chunk_rows: int = 5000) -> dict[str, Path]:
-    """Write results.parquet, results.csv (one row per paper) and results.jsonl (full records).
-
-    Each file is written under a temporary name and renamed into place, so a reader (or a
-    crash) never sees half a file.
-    """
-    paths = {kind: folder / f"results.{kind}" for kind in ("parquet", "csv", "jsonl")}
-    partial = {kind: path.with_name(f".{path.name}.partial") for kind, path in paths.items()}
-    _write_tables(store, partial["parquet"], partial["csv"], chunk_rows)
-    with open(partial["jsonl"], "w", encoding="utf-8") as handle:
-        for record in store.records():
-            handle.write(record + "\n")
-    for kind, path in paths.items():
-        os.replace(partial[kind], path)
-    return paths

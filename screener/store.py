@@ -8,7 +8,9 @@ Three tables in `<cache_dir>/screener.sqlite`:
 - `batch_documents`: papers written into an OpenAI Batch export, so that an import can find the
   document (for grounding) by its sha256.
 
-Connections are opened per operation: cheap for SQLite, and safe when many threads screen papers.
+Connections are opened per operation: cheap for SQLite, and safe when many threads or worker
+processes screen papers. The connection policy (WAL, busy timeout, schema version) is
+screener/sqlite.py's, shared with the batch results store.
 """
 
 from __future__ import annotations
@@ -23,9 +25,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from screener.errors import ScreenerError
+from screener.sqlite import connect, open_database
 
 DB_NAME = "screener.sqlite"
+SCHEMA_VERSION = 1
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS llm_calls (
@@ -79,16 +82,11 @@ class Store:
     def __init__(self, cache_dir: Path | str) -> None:
         self.path = Path(cache_dir).expanduser() / DB_NAME
         self._lock = threading.Lock()
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            with self._connect() as db:
-                db.executescript(_SCHEMA)
-        except (OSError, sqlite3.Error) as exc:
-            raise ScreenerError(f"{self.path}: cannot open the cache database ({exc})") from exc
+        open_database(self.path, _SCHEMA, SCHEMA_VERSION, "cache database").close()
 
     @contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=30)
+        db = connect(self.path)
         db.row_factory = sqlite3.Row
         try:
             with db:  # one transaction: commit on success, roll back on error

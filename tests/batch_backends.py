@@ -88,3 +88,84 @@ class ConcurrencyProbe(_Wrapped):
         finally:
             with cls.lock:
                 cls.active -= 1
+
+
+# --- stand-ins switched by files in the run's cache_dir ---------------------------------------
+# Ray workers do not see environment variables set after the cluster started; the settings
+# travel with the work, so these read their switches from `settings.cache_dir`.
+
+TRIPWIRE = "Tripwire"  # papers whose title holds this word misbehave
+
+
+class _Switched:
+    name = "heuristic"
+
+    def __init__(self, settings: object) -> None:
+        self.switches = Path(getattr(settings, "cache_dir", "."))
+        self._inner = HeuristicExtractor.from_settings(None)
+
+    @classmethod
+    def from_settings(cls, settings: object) -> _Switched:
+        return cls(settings)
+
+
+class DiesOnceExtractor(_Switched):
+    """Kills its worker process the first time it meets a tripwire paper (a lost worker)."""
+
+    def extract(self, document: Document) -> Design:
+        if TRIPWIRE in (document.title or ""):
+            marker = self.switches / f"died-{document.sha256}"
+            if not marker.exists():
+                marker.touch()
+                os._exit(70)
+        return self._inner.extract(document)
+
+
+class DiesAlwaysExtractor(_Switched):
+    """Kills its worker process on every tripwire paper (a paper that crashes a library)."""
+
+    def extract(self, document: Document) -> Design:
+        if TRIPWIRE in (document.title or ""):
+            os._exit(70)
+        return self._inner.extract(document)
+
+
+class SleepyParser:
+    """PyMuPDF, except that a tripwire paper hangs while the file `cache_dir/hang` exists."""
+
+    name = "pymupdf"
+
+    def __init__(self, settings: object) -> None:
+        from screener.parse.pymupdf import PyMuPDFParser
+
+        self.switch = Path(getattr(settings, "cache_dir", ".")) / "hang"
+        self._inner = PyMuPDFParser.from_settings(settings)
+
+    @classmethod
+    def from_settings(cls, settings: object) -> SleepyParser:
+        return cls(settings)
+
+    def parse(self, path: Path) -> Document:
+        document = self._inner.parse(path)
+        while TRIPWIRE in (document.title or "") and self.switch.exists():
+            time.sleep(0.05)  # a parser spinning on a hostile PDF
+        return document
+
+
+class HangingExtractor(_Switched):
+    """The heuristic extractor, except that a tripwire paper hangs while `cache_dir/hang`
+    exists (an LLM call that never returns)."""
+
+    def extract(self, document: Document) -> Design:
+        while TRIPWIRE in (document.title or "") and (self.switches / "hang").exists():
+            time.sleep(0.05)
+        return self._inner.extract(document)
+
+
+SWITCHED = {
+    "extractor": {
+        "dies-once": "tests.batch_backends:DiesOnceExtractor",
+        "dies-always": "tests.batch_backends:DiesAlwaysExtractor",
+    },
+    "parser": {"sleepy": "tests.batch_backends:SleepyParser"},
+}

@@ -25,8 +25,9 @@ from screener.batch import (
     main,
     run_batch,
 )
+from screener.batch.exports import export_results
 from screener.pipeline import Record
-from screener.results_store import EXPORT_COLUMNS, ResultsStore, export_results
+from screener.results_store import EXPORT_COLUMNS, ResultsStore
 from screener.settings import load_settings
 from tests import batch_backends, pdfmaker
 
@@ -234,6 +235,75 @@ def test_a_worker_crash_fails_only_the_paper_that_caused_it(
     [failed] = by_status(store_rows(out), "failed")
     assert failed["source"] == str(papers[2])
     assert "crashed" in failed["error"]
+
+
+# --- the per-paper time limit ---------------------------------------------------------------
+
+
+def _timed_batch(inputs: Path, out: Path, cache: Path, **options: object) -> object:
+    settings = load_settings(cache_dir=cache, paper_timeout_s=1.5)
+    options.setdefault("workers", 2)
+    options.setdefault("backends", batch_backends.SWITCHED)
+    return run_batch(BatchOptions(inputs=[inputs], out=out, settings=settings, **options))
+
+
+def test_a_hanging_parse_times_out_its_worker_is_replaced_and_retry_takes_it_up(
+    tmp_path: Path,
+) -> None:
+    inputs = tmp_path / "papers"
+    papers = make_papers(inputs, 4)
+    stuck = pdfmaker.write_paper(
+        inputs / "stuck.pdf", title=f"A {batch_backends.TRIPWIRE} Study of Quillfeather"
+    )
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    cache.mkdir()
+    (cache / "hang").touch()
+
+    summary = _timed_batch(inputs, out, cache, parser="sleepy")
+
+    assert (summary.screened, summary.failed) == (len(papers), 1)
+    [failed] = by_status(store_rows(out), "failed")
+    assert failed["source"] == str(stuck)
+    assert failed["error"] == f"{stuck}: timed out after 1.5 s"
+
+    (cache / "hang").unlink()
+    again = _timed_batch(inputs, out, cache, parser="sleepy", retry_failed=True)
+    assert (again.screened, again.already_done) == (1, len(papers))
+    assert all(row["status"] == "ok" for row in store_rows(out))
+
+
+def test_a_hanging_llm_call_times_out_in_thread_mode(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from screener.extract import EXTRACTORS
+
+    # The "llm" name switches the batch to threads; a stand-in hangs on one paper.
+    monkeypatch.setitem(EXTRACTORS, "llm", "tests.batch_backends:HangingExtractor")
+    inputs = tmp_path / "papers"
+    make_papers(inputs, 3)
+    stuck = pdfmaker.write_paper(
+        inputs / "stuck.pdf", title=f"A {batch_backends.TRIPWIRE} Study of Quillfeather"
+    )
+    out, cache = tmp_path / "out", tmp_path / "cache"
+    cache.mkdir()
+    (cache / "hang").touch()
+    try:
+        summary = _timed_batch(inputs, out, cache, extractor="llm", llm_concurrency=2, backends={})
+    finally:
+        (cache / "hang").unlink()  # lets the abandoned thread finish
+
+    assert (summary.screened, summary.failed) == (3, 1)
+    [failed] = by_status(store_rows(out), "failed")
+    assert failed["error"] == f"{stuck}: timed out after 1.5 s"
+
+
+def test_paper_timeout_flag_reaches_the_settings(tmp_path: Path) -> None:
+    from screener.batch.command import configure_batch_parser, options_from_args
+
+    parser = configure_batch_parser(__import__("argparse").ArgumentParser())
+    args = parser.parse_args([str(tmp_path), "--out", str(tmp_path / "o"), "--paper-timeout", "7"])
+    assert options_from_args(args).settings.paper_timeout_s == 7.0
+    assert load_settings().paper_timeout_s == 300.0  # the default
 
 
 # --- tar archives ---------------------------------------------------------------------------

@@ -16,7 +16,6 @@ from screener.errors import InputError
 from screener.evaluate import (
     GoldPaper,
     Prediction,
-    add_eval_command,
     grounding_counts,
     load_gold,
     rules_only,
@@ -24,6 +23,7 @@ from screener.evaluate import (
     score_paper,
     with_intervals,
 )
+from screener.evaluate_command import add_eval_command
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -81,9 +81,10 @@ SCALING = {
     "strategies": ["proxy_model"],
     "primary_strategy": "proxy_model",
     "proxies": [{"kind": "model", "target": "large models", "proxy": "small ladder"}],
+    "repeated_runs": True,
     "target_validation": False,
     "profile": {"statistical": "ok", "internal": "ok", "external": "key", "construct": "ok"},
-    "threats": ["EXT-SCALE"],
+    "threats": ["EXT-SCALE", "EXT-RECIPE"],
 }
 
 DROPOUT_TEXT = [
@@ -221,11 +222,12 @@ def test_score_paper_compares_fields() -> None:
     # micro F1 = 2 / (2 + 1) = 2/3; macro over the one gold class (proxy_model, F1 1) = 1.
     assert values["strategies.micro_f1"] == pytest.approx(2 / 3)
     assert values["strategies.macro_f1"] == 1.0
-    # Threat ids: gold {EXT-SCALE}, predicted {EXT-SCALE, EXT-EMERGENCE} regardless of level.
+    # Threat ids: gold {EXT-SCALE, EXT-RECIPE}, predicted {EXT-SCALE, EXT-EMERGENCE}
+    # regardless of level.
     assert values["threat_ids.precision"] == 0.5
-    assert values["threat_ids.recall"] == 1.0
+    assert values["threat_ids.recall"] == 0.5
     assert values["profile.external.accuracy"] == 1.0
-    # Gold says repeated_runs false; the prediction left it unknown: wrong, over n = 1.
+    # Gold says repeated_runs true; the prediction left it unknown: wrong, over n = 1.
     assert (values["details.repeated_runs.accuracy"], values["details.repeated_runs.n"]) == (0.0, 1)
     # n_models is null (not applicable) in gold: no paper to score.
     assert values["details.n_models.n"] == 0
@@ -377,12 +379,9 @@ def test_eval_through_the_screener_entry_point(
     fictional: tuple[Path, Path],
     tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
-    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     from screener import cli
 
-    # The wiring the lead adds to screener/cli.py (harmless once it is there).
-    monkeypatch.setattr(cli, "FEATURE_COMMANDS", (("screener.evaluate", "add_eval_command"),))
     gold, pdfs = fictional
     argv = ["eval", "--gold", str(gold), "--pdfs", str(pdfs), "--out", str(tmp_path)]
     assert cli.main([*argv, "--bootstrap", "0"]) == 0
@@ -444,3 +443,67 @@ def test_a_pdf_folder_without_gold_papers_is_an_error(
     gold, _ = fictional
     assert run_eval(["--gold", str(gold), "--pdfs", str(tmp_path), "--out", str(tmp_path)]) == 2
     assert "holds no <id>.pdf of the 3 gold papers" in capsys.readouterr().err
+
+
+# --- agreement between two readers ----------------------------------------------------------------
+
+
+def test_a_label_file_agrees_with_itself(tmp_path: Path) -> None:
+    from screener.evaluate import agreement
+
+    gold = write_gold(tmp_path / "a.jsonl", [DROPOUT, POEMS, SCALING])
+    result = agreement(gold, gold, resamples=20, seed=0)
+    assert result["n_papers"] == 3 and result["disagreements"] == []
+    assert result["profile"]["exact_match"] == 1.0
+    assert result["threat_ids"]["f1"] == 1.0 and result["primary_accuracy"] == 1.0
+
+
+def test_agreement_scores_the_second_reader_like_a_prediction(tmp_path: Path) -> None:
+    from screener.evaluate import agreement
+
+    first = write_gold(tmp_path / "a.jsonl", [DROPOUT, POEMS, SCALING])
+    # The second reader calls the scaling paper a target experiment with a single run, and
+    # labels one paper the first reader did not.
+    other_scaling = {
+        **SCALING,
+        "strategies": ["target_experiment"],
+        "primary_strategy": "target_experiment",
+        "proxies": [],
+        "repeated_runs": False,
+        "profile": DROPOUT["profile"],
+        "threats": ["STAT-SMALL-N"],
+    }
+    extra = {**DROPOUT, "id": "fictional-extra"}
+    second = write_gold(tmp_path / "b.jsonl", [DROPOUT, POEMS, other_scaling, extra])
+    result = agreement(first, second, resamples=0, seed=0)
+    assert result["n_papers"] == 3 and result["only_other"] == ["fictional-extra"]
+    assert result["primary_accuracy"] == 0.5  # 1 of the 2 papers in scope
+    assert result["profile"]["exact_match"] == 0.5
+    # Threat ids: reference {STAT-SMALL-N} + {EXT-SCALE, EXT-RECIPE}; other {STAT-SMALL-N} x2.
+    assert result["threat_ids"]["precision"] == 0.5
+    assert result["threat_ids"]["recall"] == pytest.approx(1 / 3, abs=1e-4)  # rounded to 4
+    assert [d["id"] for d in result["disagreements"]] == ["fictional-scaling"]
+
+
+def test_agree_command_and_the_ceiling_in_eval_reports(
+    fictional: tuple[Path, Path], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from screener import cli
+
+    gold, pdfs = fictional
+    assert (
+        cli.main(["agree", str(gold), str(gold), "--bootstrap", "0", "--out", str(tmp_path)]) == 0
+    )
+    out = capsys.readouterr().out
+    assert "3 papers labelled in both files" in out
+    assert (tmp_path / "agree-gold-gold.md").is_file()
+    argv = ["eval", "--gold", str(gold), "--pdfs", str(pdfs), "--out", str(tmp_path)]
+    argv += ["--ceiling", str(gold), "--name", "with-ceiling", "--bootstrap", "0"]
+    assert cli.main(argv) == 0
+    report = (tmp_path / "with-ceiling.md").read_text(encoding="utf-8")
+    assert "| metric | screener | 95% CI | two readers | 95% CI |" in report
+    result = json.loads((tmp_path / "with-ceiling.json").read_text(encoding="utf-8"))
+    # The ceiling covers the papers the evaluation scored (the PDF-less one is skipped).
+    assert result["ceiling"]["n_papers"] == result["n_papers"] == 2
+    assert cli.main(["agree", str(gold), str(tmp_path / "missing.jsonl")]) == 2
+    assert "missing.jsonl" in capsys.readouterr().err

@@ -749,3 +749,265 @@ def test_incidental_statistics_are_not_repeated_runs(sentence: str) -> None:
     design = EXTRACTOR.extract(norm_paper(body=sentence))
     assert design.repeated_runs.value is False
     assert design.repeated_runs.evidence == []
+
+
+# --- codebook v2: rare designs, headline strategies, silence about seeds -----------------------
+
+
+def uses_of(design: Design) -> dict[Strategy, bool | None]:
+    """Each listed strategy and whether the extractor says a headline claim rests on it."""
+    return {use.strategy: use.headline for use in design.strategies}
+
+
+def test_units_seen_in_training_against_later_ones_are_a_within_run_design() -> None:
+    document = paper(
+        title="Do Models Remember Their Benchmarks",
+        abstract="We compare accuracy on datasets seen during training with accuracy on "
+        "datasets released after the training cutoff of each model.",
+        intro="Datasets included in the pre-training corpus are answered far better than "
+        "later ones, which points to memorization.",
+        body="We ablate the prompt template under the same setup for every dataset.",
+    )
+    design = EXTRACTOR.extract(document)
+    assert design.primary_strategy == Strategy.WITHIN_RUN
+    assert uses_of(design)[Strategy.WITHIN_RUN] is True
+
+
+def test_simulated_contamination_answers_the_contamination_question() -> None:
+    document = paper(
+        title="Detecting Benchmark Contamination",
+        abstract="We propose a detector of benchmark contamination in language models.",
+        intro="Contamination inflates reported scores.",
+        body="We simulate data contamination by fine-tuning each model on the test items. "
+        "The simulated contamination uses two learning rates.",
+    )
+    design = EXTRACTOR.extract(document)
+    assert Strategy.PROXY_TREATMENT in uses_of(design)
+    assert design.primary_strategy == Strategy.PROXY_TREATMENT
+    # Without the cheaper exposure in the body, the question alone names no design.
+    question_only = paper(
+        title="Detecting Benchmark Contamination",
+        abstract="We propose a detector of benchmark contamination in language models.",
+        intro="Contamination inflates reported scores.",
+    )
+    assert Strategy.PROXY_TREATMENT not in uses_of(EXTRACTOR.extract(question_only))
+
+
+def test_a_metric_validated_against_task_performance_is_a_proxy_outcome_paper() -> None:
+    document = paper(
+        title="Ranking Models by Their Code Length",
+        abstract="We rank language models by the length of the code they assign to a corpus. "
+        "The code length ratio is strongly correlated with task performance, so it can be "
+        "used as a metric to evaluate language models.",
+        body="The ratio correlates well with benchmark accuracy on all five tasks.",
+    )
+    design = EXTRACTOR.extract(document)
+    assert design.primary_strategy == Strategy.PROXY_OUTCOME
+
+
+def test_a_size_trend_across_existing_models_is_observational() -> None:
+    abstract = (
+        "We prune released checkpoints in one shot with a new saliency score, and larger "
+        "models are easier to prune at the same sparsity."
+    )
+    conclusion = "Larger models lose less accuracy when pruned."
+    document = paper(
+        title="One-Shot Pruning of Released Models",
+        abstract=abstract,
+        body="We ablate the saliency score under the same settings.",
+        extra=(("Conclusion", conclusion, 5),),
+    )
+    design = EXTRACTOR.extract(document)
+    assert uses_of(design).get(Strategy.OBSERVATIONAL) is True
+    assert design.primary_strategy == Strategy.TARGET_EXPERIMENT
+    # A paper that fits laws to its own ladder reads the same trend from its own runs.
+    ladder = paper(
+        title="Scaling Laws for Pruned Networks",
+        abstract=abstract + " We fit scaling laws to our runs and extrapolate them to larger "
+        "models.",
+        body="We train models from 20M to 400M parameters and fit a power law to their loss.",
+        extra=(("Conclusion", conclusion, 5),),
+    )
+    assert Strategy.OBSERVATIONAL not in uses_of(EXTRACTOR.extract(ladder))
+
+
+def test_a_ladder_without_claims_beyond_it_is_not_a_headline_proxy_model() -> None:
+    compared = paper(
+        title="A Recurrent Layer for Language Models",
+        abstract="We introduce a recurrent layer and compare it with attention in scaling law "
+        "experiments on models from 125M to 1.3B parameters.",
+        intro="With scaling laws up to 1.3B parameters, the layer matches attention at every "
+        "size we train.",
+        body="We ablate the state size under the same training setup.",
+    )
+    design = EXTRACTOR.extract(compared)
+    assert uses_of(design).get(Strategy.PROXY_MODEL) is False
+    assert design.primary_strategy == Strategy.TARGET_EXPERIMENT
+    assert design.claims_beyond_scale.value is None
+    assert "proxy_model not headline: no claim beyond the trained scale" in design.notes
+    carried = paper(
+        title=compared.title or "",
+        abstract=(compared.abstract or "") + " We extrapolate the fitted laws to larger models "
+        "than any we train.",
+        intro=compared.sections[0].paragraphs[0].text,
+        body="We ablate the state size under the same training setup.",
+    )
+    design = EXTRACTOR.extract(carried)
+    assert design.claims_beyond_scale.value is True
+    assert uses_of(design)[Strategy.PROXY_MODEL] is True
+
+
+def test_a_judge_beside_the_papers_own_human_evaluation_is_not_headline() -> None:
+    document = paper(
+        title="Planning Agents for Long Stories",
+        abstract="We propose planning agents for long story writing.",
+        intro="Stories are scored by an LLM judge and by people.",
+        body="We conduct a human evaluation with trained raters on every system. "
+        "An LLM judge also compares the systems side by side. "
+        "The LLM evaluator agrees with the raters on most pairs.",
+        extra=(
+            (
+                "Conclusion",
+                "Our human evaluation framework and an LLM evaluator both prefer the planned "
+                "stories.",
+                5,
+            ),
+        ),
+    )
+    design = EXTRACTOR.extract(document)
+    assert uses_of(design).get(Strategy.PROXY_OUTCOME) is False
+    assert design.primary_strategy == Strategy.TARGET_EXPERIMENT
+
+
+def test_a_design_seen_only_in_the_body_is_not_headline() -> None:
+    document = paper(
+        title="Does the Normalisation Layer Matter",
+        abstract="We ablate the normalisation layer under the same training setup at the full "
+        "model size.",
+        body="A side study evaluates twelve open-weight models from a public leaderboard. "
+        "We correlate their accuracy with training compute. The leaderboard covers several "
+        "model families. This observational analysis uses the leaderboard meta-data.",
+    )
+    design = EXTRACTOR.extract(document)
+    assert Strategy.OBSERVATIONAL not in uses_of(design)
+    assert uses_of(design) == {Strategy.TARGET_EXPERIMENT: True}
+
+
+def test_a_paper_without_experiments_of_its_own_is_out_of_scope() -> None:
+    essay = paper(
+        title="How to Talk About Language Models",
+        abstract="This essay asks what it means to say that a language model knows a fact.",
+        body="Language models are trained to predict tokens. Benchmarks measure accuracy on "
+        "test sets. Transformers with attention heads and embeddings dominate. Baselines "
+        "and checkpoints are shared. Pre-training datasets are large. Fine-tuning follows. "
+        "Perplexity and accuracy are common measures. Evaluation on benchmarks is routine. "
+        "Ablations are common in papers. Throughput and inference cost matter. "
+        "Validation loss is logged by many. Training tokens are counted. Datasets are "
+        "documented. A benchmark is a test set. Accuracy is a number. A baseline is a "
+        "reference. A checkpoint is a saved state.",
+        filler=False,
+    )
+    design = EXTRACTOR.extract(essay)
+    assert design.in_scope.value is False
+    assert design.scope_reason == "no experiment of the paper's own is reported"
+
+
+def test_a_short_paper_reporting_its_own_experiments_is_in_scope() -> None:
+    short = paper(
+        title="Gated Feed-Forward Layers",
+        abstract="We test gated variants of the feed-forward layer in a transformer language "
+        "model.",
+        body="We train each transformer variant for the same number of steps. We evaluate "
+        "perplexity of the language model on a held-out set. We compare the variants in "
+        "Table 1. Table 1 shows that gating helps the transformer. We report results on four "
+        "tasks after fine-tuning each pre-trained model.",
+        filler=False,
+    )
+    assert EXTRACTOR.extract(short).in_scope.value is True
+
+
+def test_silence_about_repetition_quotes_the_main_result() -> None:
+    result = "Our layer improves accuracy by 2.1 points over the baseline."
+    document = paper(
+        title="Does the Normalisation Layer Matter",
+        abstract="We ablate the normalisation layer under the same training setup at the full "
+        "model size. " + result,
+    )
+    design = EXTRACTOR.extract(document)
+    assert design.repeated_runs.value is False
+    assert [e.quote for e in design.repeated_runs.evidence] == [result]
+    assert "no repetition reported" in (design.repeated_runs.note or "")
+    assert result in document.text()
+
+
+def test_a_sentence_that_only_reports_cited_work_weighs_like_related_work() -> None:
+    document = paper(
+        title="Does the Normalisation Layer Matter",
+        abstract="We ablate the normalisation layer under the same training setup at the full "
+        "model size.",
+        intro="Earlier studies fit scaling laws to small models (Writer et al., 2030). "
+        "Power laws were extrapolated to larger scales (Author and Other, 2031). "
+        "Proxy models are common [4, 7].",
+    )
+    assert Strategy.PROXY_MODEL not in EXTRACTOR.extract(document).strategy_names()
+
+
+def test_a_main_caption_counts_when_an_appendix_section_shares_a_heading() -> None:
+    document = paper(
+        title=NORM_TITLE,
+        abstract=NORM_ABSTRACT,
+        extra=(
+            ("Datasets", "The five benchmarks cover reading and arithmetic.", 3),
+            ("Appendix", "Further details follow.", 9),
+        ),
+    )
+    document = document.model_copy(
+        update={
+            "sections": (
+                *document.sections[:-1],
+                Section(
+                    heading="Datasets",
+                    number="A",
+                    paragraphs=(Paragraph(text="Licences of the benchmarks.", page=9),),
+                ),
+            ),
+            "captions": (
+                Caption(
+                    kind="table",
+                    label="Table 2",
+                    text="Table 2: Accuracy of both layers; parentheses give standard errors "
+                    "over three seeds.",
+                    page=4,
+                ),
+            ),
+        }
+    )
+    assert EXTRACTOR.extract(document).repeated_runs.value is True
+
+
+def test_a_cue_with_a_required_phrase_counts_only_where_the_phrase_stands() -> None:
+    from screener.extract.cues import cue
+    from screener.extract.heuristic import _Scan
+
+    rare = cue(r"\bquality\b", 1.0, "test", requires=r"\btext quality\b")
+    document = paper(
+        title="Quality Matters",
+        abstract="Data quality matters. Text quality is measured by raters.",
+        filler=False,
+    )
+    hits = _Scan(document).hits(rare)
+    assert [h.sentence.text for h in hits] == ["Text quality is measured by raters."]
+
+
+def test_a_sample_of_open_and_closed_models_is_pooled_across_families() -> None:
+    document = paper(
+        title="What Drives Long-Context Scores",
+        abstract="We evaluate 23 open-source and proprietary models on a long-context "
+        "benchmark and analyse what their scores depend on.",
+        intro="The leaderboard spans open-weight models and closed API models.",
+        body="We correlate benchmark accuracy with model size and release date.",
+    )
+    design = EXTRACTOR.extract(document)
+    assert Strategy.OBSERVATIONAL in design.strategy_names()
+    assert design.pooled_families.value is True
+    assert design.n_models.value == 23

@@ -300,6 +300,9 @@ class FakeGrobid:
     forms: list[dict[str, list[bytes]]] = field(default_factory=list)
     stop: threading.Event = field(default_factory=threading.Event)
     url: str = ""
+    in_flight: int = 0
+    max_in_flight: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
     def next_step(self) -> str:
         step = self.script[min(self.posts, len(self.script) - 1)]
@@ -342,6 +345,16 @@ def _handler(fake: FakeGrobid) -> type[BaseHTTPRequestHandler]:
             if self.path != "/api/processFulltextDocument":
                 self._answer(404, b"")
                 return
+            with fake.lock:
+                fake.in_flight += 1
+                fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)
+            try:
+                self._process(body)
+            finally:
+                with fake.lock:
+                    fake.in_flight -= 1
+
+        def _process(self, body: bytes) -> None:
             step = fake.next_step()
             form = _parse_multipart(self.headers["Content-Type"], body)
             fake.forms.append(form)
@@ -616,3 +629,85 @@ def test_down_server_is_remembered_for_the_next_paper(grobid_server, small_pdf: 
     second = parser.parse(small_pdf)
     assert fake.gets == 2  # no new health checks: the batch does not wait again per paper
     assert second.parser == first.parser
+
+
+# --- several GROBID servers -------------------------------------------------------------------
+
+
+def test_papers_are_spread_over_several_urls_within_their_concurrency(
+    grobid_server, tmp_path: Path
+) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    fakes = [grobid_server(OWN_TEI.encode(), script=["slow"]) for _ in range(2)]
+    for fake in fakes:
+        fake.slow_s = 0.3
+    parser = _client(",".join(fake.url for fake in fakes))
+    parser.concurrency = 1
+    pdfs = [pdfmaker.write_paper(tmp_path / f"p{i}.pdf") for i in range(4)]
+
+    with ThreadPoolExecutor(4) as pool:
+        documents = list(pool.map(parser.parse, pdfs))
+
+    assert all(d.parser.startswith("grobid") for d in documents)
+    assert [fake.posts for fake in fakes] == [2, 2]
+    assert [fake.max_in_flight for fake in fakes] == [1, 1]
+
+
+def test_a_down_url_hands_its_papers_to_the_others(grobid_server, small_pdf: Path) -> None:
+    live = grobid_server(OWN_TEI.encode())
+    parser = _client(f"{_dead_url()},{live.url}", attempts=1)
+    first, second = parser.parse(small_pdf), parser.parse(small_pdf)
+    assert first.parser.startswith("grobid") and second.parser.startswith("grobid")
+    assert live.posts == 2
+
+
+def test_grobid_url_flag_can_be_repeated() -> None:
+    from screener.cli import build_parser, settings_from_args
+
+    args = build_parser().parse_args(
+        ["screen", "x.pdf", "--grobid-url", "http://a:8070", "--grobid-url", "http://b:8070"]
+    )
+    assert settings_from_args(args).grobid_url == "http://a:8070,http://b:8070"
+
+
+def test_fallback_is_said_once_per_run_on_stderr(
+    small_pdf: Path, tmp_path: Path, capsys, monkeypatch
+) -> None:
+    from screener.cli import main
+
+    monkeypatch.setenv("SCREENER_GROBID_ATTEMPTS", "1")
+    url = _dead_url()
+    other = pdfmaker.write_paper(tmp_path / "other.pdf", title="Another Quillfeather Paper")
+    code = main(["screen", str(small_pdf), str(other), "--parser", "grobid", "--grobid-url", url])
+    assert code == 0
+    lines = capsys.readouterr().err.splitlines()
+    expected = (
+        f"screener: GROBID unreachable at {url}; parsing with PyMuPDF "
+        "(use --no-fallback to fail instead)"
+    )
+    assert lines == [expected]
+
+
+def test_batch_says_the_fallback_once(small_pdf: Path, tmp_path: Path, capsys, monkeypatch) -> None:
+    from screener.batch import BatchOptions, run_batch
+
+    monkeypatch.setenv("SCREENER_GROBID_ATTEMPTS", "1")
+    url = _dead_url()
+    (tmp_path / "in").mkdir()
+    for i in range(3):
+        pdfmaker.write_paper(tmp_path / "in" / f"p{i}.pdf", title=f"Quillfeather Paper {i}")
+    settings = load_settings(grobid_url=url)
+    summary = run_batch(
+        BatchOptions(
+            inputs=[tmp_path / "in"],
+            out=tmp_path / "out",
+            parser="grobid",
+            workers=1,
+            settings=settings,
+            progress=False,
+        )
+    )
+    assert summary.screened == 3
+    err = capsys.readouterr().err
+    assert err.count(f"screener: GROBID unreachable at {url}; parsing with PyMuPDF") == 1

@@ -424,3 +424,44 @@ def test_llm_record_shows_its_prompt_and_flags_ungrounded_quotes() -> None:
         assert "design v1 (ab12ab12ab12)" in " ".join(text.split())
         assert "UNGROUNDED" in text
     assert "UNGROUNDED" not in terminal_text(fictional_record())
+
+
+def also_present_record() -> Record:
+    design = Design.model_validate(
+        {
+            "in_scope": True,
+            "strategies": [
+                {"strategy": "target_experiment", "confidence": 0.9},
+                {
+                    "strategy": "proxy_treatment",
+                    "confidence": 0.35,
+                    "evidence": [ev("We also fine-tune the released checkpoint once.", 7)],
+                },
+            ],
+            "primary_strategy": "target_experiment",
+            "repeated_runs": False,
+        }
+    )
+    from screener.rules import judge
+
+    judgment = judge(design)
+    return Record(
+        source="papers/side-analysis.pdf",
+        design=design,
+        profile=judgment.profile,
+        threats=list(judgment.threats),
+        also_present=list(judgment.also_present),
+    )
+
+
+def test_also_present_strategy_is_reported_apart_from_the_verdict() -> None:
+    record = also_present_record()
+    markdown = record_markdown(record)
+    verdict, also = markdown.split("## Also present (1)")
+    assert "## Threats (1)" in verdict and "CON-TREATMENT" not in verdict
+    assert "Proxy treatment — extracted with confidence 0.35, below 0.5" in also
+    assert "CON-TREATMENT" in also and "careful (base ● key)" in also
+    assert "fine-tune the released checkpoint" in also
+    text = terminal_text(record)
+    assert "Also present (1)" in text
+    assert text.index("CON-TREATMENT") > text.index("Also present")

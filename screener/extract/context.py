@@ -1,7 +1,8 @@
 """Which text of a paper the LLM sees: the parts that state the design, within a token budget.
 
-The codebook labels a paper from its title, abstract, introduction, method/setup sections, main
-results, limitations and captions; those are chosen here by heading, in that order of priority.
+The codebook labels a paper from its title, abstract, introduction, conclusion (whose claims,
+with the abstract's, decide which strategies count), method/setup sections, limitations, main
+results and captions; those are chosen here by heading, in that order of priority.
 Sections whose headings say nothing (or papers without headings) are ranked by the density of
 design cues (training, seeds, baselines, scale...). The chosen paragraphs are printed in reading
 order with page markers, so that the model can cite pages.
@@ -19,8 +20,9 @@ from dataclasses import dataclass, field
 
 from screener.document import Document, Section
 
-CONTEXT_VERSION = "1"
-DEFAULT_TOKEN_BUDGET = 12_000
+CONTEXT_VERSION = "2"
+# Prompt v2 and the response schema take about 5,800 tokens; this leaves the paper about 10,000.
+DEFAULT_TOKEN_BUDGET = 16_000
 # The paper never gets less than this, even when the prompt alone nearly fills the budget.
 MIN_PAPER_TOKENS = 1_000
 
@@ -73,9 +75,10 @@ _HEADING_CLASSES: tuple[tuple[str, re.Pattern[str]], ...] = (
             r"design|procedure|framework|hyper-?param|scal|ablation|benchmark"
         ),
     ),
+    ("conclusion", re.compile(r"conclu|summary|closing remarks")),
     (
         "limitations",
-        re.compile(r"limitation|discussion|conclu|threats? to validity|broader|caveat"),
+        re.compile(r"limitation|discussion|threats? to validity|broader|caveat"),
     ),
     ("results", re.compile(r"result|finding|analys|empirical|study|observation")),
 )
@@ -85,7 +88,13 @@ _SKIP_HEADING = re.compile(
 )
 _APPENDIX = re.compile(r"^appendix|^supplementary|^[a-h]\s*$")
 # Share of the paper budget a class may take before the leftover is handed out.
-_CLASS_SHARE = {"introduction": 0.2, "method": 0.4, "limitations": 0.12, "results": 0.13}
+_CLASS_SHARE = {
+    "introduction": 0.2,
+    "conclusion": 0.1,
+    "method": 0.35,
+    "limitations": 0.08,
+    "results": 0.12,
+}
 _CAPTION_SHARE = 0.1
 
 # Words whose density marks a paragraph that states the design when headings do not help.
@@ -104,7 +113,8 @@ def cue_density(text: str) -> float:
 
 
 def classify_heading(heading: str) -> str:
-    """'introduction', 'method', 'limitations', 'results', 'skip', 'appendix' or 'other'."""
+    """'introduction', 'conclusion', 'method', 'limitations', 'results', 'skip', 'appendix' or
+    'other'."""
     lowered = heading.strip().lower()
     if not lowered:
         return "other"

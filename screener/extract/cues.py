@@ -35,6 +35,9 @@ class Cue:
     negatable: bool = True
     # A short noun phrase naming what the cue found (slotted into threat explanations).
     label: str = ""
+    # What the sentence must also match for a hit to count: the full phrase when the pattern
+    # is only its rare part, so the scan starts at the rare word instead of every common one.
+    requires: re.Pattern[str] | None = None
 
     def finditer(self, text: str, lowered: str) -> list[re.Match[str]]:
         """Matches in reading order over the joined text (`lowered` unless case-sensitive)."""
@@ -63,6 +66,7 @@ def cue(
     case: bool = False,
     negatable: bool = True,
     label: str = "",
+    requires: str | None = None,
 ) -> Cue:
     """A cue; case-insensitive unless `case` (for acronyms such as TRAK)."""
     body = regex if case else regex.lower()
@@ -72,7 +76,8 @@ def cue(
         for expanded in _expand_leading_group(alternative[2:] if word_start else alternative):
             parts.append((re.compile(expanded), word_start))
     whole = re.compile(regex, 0 if case else re.IGNORECASE)
-    return Cue(whole, weight, why, case, tuple(parts), negatable, label)
+    needed = re.compile(requires, 0 if case else re.IGNORECASE) if requires else None
+    return Cue(whole, weight, why, case, tuple(parts), negatable, label, needed)
 
 
 def _expand_leading_group(regex: str) -> list[str]:
@@ -129,7 +134,26 @@ def _split_top_level(regex: str) -> list[str]:
 
 GAP = r"[^.\n]{0,80}"  # words between two parts of one phrase, within one sentence
 NUM = r"(?:\d+|two|three|four|five|six|seven|eight|nine|ten|several|multiple|many|different)"
-SIZE = r"\d+(?:\.\d+)?\s?[MBK]\b"  # a parameter count such as 125M or 1.3B
+SIZE = r"\d+(?:\.\d+)?\s?[MBK]\b(?!\s?tokens)"  # a parameter count such as 125M or 1.3B
+# Units inside one training run that within-run designs compare.
+UNITS = (
+    r"(?:datasets?|examples?|samples?|sequences?|documents?|data ?points?|tasks?|instances?|"
+    r"questions?|benchmarks?|texts?|strings?|facts?)"
+)
+
+# A conclusion about model size drawn across models ("larger models are easier to prune",
+# "the ability emerges with model scale"). Without a ladder trained by the authors (proxy-model
+# language) the sizes are those of existing models, so it is an observational reading
+# (codebook rules 4 and 12).
+SIZE_TREND = cue(
+    r"\b(?:larger|bigger) (?:language )?models? (?:are|is|show|exhibit|perform|benefit|"
+    r"demonstrat|generally|tend|become|achieve|suffer|lose|retain|gain|outperform)\w*"
+    r"|\bemerg\w*[^.\n]{0,60}\b(?:model )?scale\b"
+    r"|\b(?:model (?:size|scale)|number of parameters) (?:increases|grows)"
+    r"|\b(?:increas|grow)\w* (?:the )?model (?:size|scale)",
+    2.0,
+    "a conclusion about model size is drawn across existing models",
+)
 
 # --- strategies -----------------------------------------------------------------------------
 STRATEGY_CUES: dict[Strategy, tuple[Cue, ...]] = {
@@ -254,6 +278,19 @@ STRATEGY_CUES: dict[Strategy, tuple[Cue, ...]] = {
             "re-weighting stands in for removal",
             label="down-weighting",
         ),
+        cue(
+            r"\b(?:simulat|emulat|mimic|imitat)\w* (?:\w+ ){0,3}(?:contaminat\w*|exposure|"
+            r"leak\w*|poison\w*|pre-?training|inclusion)",
+            2.0,
+            "pre-training exposure is simulated by training on the data afterwards",
+            label="training on the data after pre-training",
+        ),
+        cue(
+            r"\bcounterfactual(?:ly)? (?:re-?train|train|pre-?train|intervention)\w*",
+            1.5,
+            "a counterfactual corpus is trained on from a checkpoint",
+            label="counterfactual retraining from a checkpoint",
+        ),
     ),
     Strategy.PROXY_OUTCOME: (
         cue(
@@ -307,6 +344,46 @@ STRATEGY_CUES: dict[Strategy, tuple[Cue, ...]] = {
             "a continuous metric stands in for an emergent ability",
             label="a continuous surrogate metric",
         ),
+        cue(
+            r"\bcorrelat\w* (?:\w+ ){0,2}with (?:\w+ ){0,3}(?:performance|accuracy|humans?|"
+            r"downstream|benchmark|abilit|capabilit)\w*",
+            1.5,
+            "a cheap measurement is checked against the outcome it stands for",
+            requires=r"\b(?:metric|measure|score|ratio|rate|loss|perplexity)\w*\b[^.\n]{0,60}\b"
+            r"(?:positively |negatively |strongly |highly |closely |well )?correlat\w* (?:\w+ "
+            r"){0,2}with",
+        ),
+        cue(
+            r"\bused as an? (?:\w+ ){0,2}(?:metric|measure|indicator|proxy) (?:to|for) (?:evaluat|"
+            r"assess|measur|rank|compar)\w*",
+            1.5,
+            "a measurement is proposed as a metric for model quality",
+        ),
+        cue(
+            r"\b(?:judged|scored|rated|graded) (?:\w+ ){0,2}by (?:a |an )?(?:GPT-?4|LLM|language "
+            r"model)|\bGPT-?4(?:-based)? (?:as (?:a |the )?)?(?:judge|evaluator|grader)\w*"
+            r"|\bGPT-?4 for scoring",
+            2.0,
+            "an LLM judge scores the outputs instead of people",
+            label="an LLM judge",
+        ),
+        cue(
+            r"\bMT-?Bench\b|\bAlpacaEval\b|\bArena-?Hard\b|\bVicuna[- ]?Bench\b",
+            1.0,
+            "a benchmark scored by an LLM judge",
+            label="a benchmark scored by an LLM judge",
+        ),
+        cue(
+            r"\bperplexit",
+            2.0,
+            "perplexity under a model stands in for text quality",
+            label="perplexity under a language model",
+            requires=r"\b(?:text|generation|output) quality\b[^.\n]{0,30}\(?(?:as measured by |"
+            r"measured by |in terms of |via |using )?(?:\w+ )?perplexit|\b(?:oracle|scoring) "
+            r"(?:language )?model\b[^.\n]{0,60}\bperplexit|\bperplexit\w*\b[^.\n]{0,40}\b(?:as "
+            r"(?:a |the )?(?:measure|proxy|indicator) of|to (?:measure|assess|evaluate)) (?:\w+ "
+            r"){0,2}(?:quality|fluency|naturalness)",
+        ),
     ),
     Strategy.OBSERVATIONAL: (
         cue(
@@ -338,6 +415,7 @@ STRATEGY_CUES: dict[Strategy, tuple[Cue, ...]] = {
         cue(r"\bmodel famil(?:y|ies)\b", 0.5, "models from several families are compared"),
         cue(r"\bmeta-?data\b", 0.5, "meta-data of existing models"),
         cue(r"\bobservational\b", 1.5, "the paper calls its analysis observational"),
+        SIZE_TREND,
     ),
     Strategy.WITHIN_RUN: (
         cue(
@@ -357,6 +435,42 @@ STRATEGY_CUES: dict[Strategy, tuple[Cue, ...]] = {
             rf"\bconfounder\w*{GAP}\b(?:documents|tokens|examples|units)\b",
             1.0,
             "confounder adjustment across units",
+        ),
+        cue(
+            r"\b(?:seen|included|contained|present|memori[sz]ed) (?:\w+ ){0,2}(?:in|during|by) "
+            r"(?:the |their |its |a )?(?:model'?s? )?(?:pre-?)?training\b",
+            1.5,
+            "units that were in the training data are set against units that were not",
+            requires=rf"\b{UNITS}\b[^.\n]{{0,60}}\b(?:seen|included|contained|present|"
+            r"memori[sz]ed) (?:\w+ ){0,2}(?:in|during|by) (?:the |their |its |a )?(?:model'?s? )?"
+            r"(?:pre-?)?training\b",
+        ),
+        cue(
+            r"\b(?:released|published|created|collected|cut-?off|creation date)\b",
+            1.5,
+            "units from before and after the training-data cutoff are compared",
+            requires=r"\b(?:released|published|created|collected) (?:\w+ ){0,2}(?:before|after|"
+            r"prior to) (?:\w+ ){0,4}(?:training|cut-?off|creation date)|\b(?:training[- ]data|"
+            r"knowledge) (?:cut-?off|creation date)",
+        ),
+        cue(
+            r"\bfrequen\w*|\bduplicat\w*|\bnumber of (?:times|duplicates|copies|occurrences)",
+            1.5,
+            "units that occur more or less often in the training data are compared",
+            requires=rf"\b(?:number of (?:times|duplicates|copies|occurrences)|duplicat\w*|"
+            rf"frequen\w*){GAP}\b(?:in|within) (?:the |its |their |a )?(?:pre-?)?training "
+            rf"(?:data|set|corpus|sequences)\b|\b(?:term|token|document|pre-?training) "
+            rf"frequenc\w*",
+        ),
+        cue(
+            r"\bmemori[sz]\w*",
+            0.7,
+            "memorised and not memorised units of one training run",
+        ),
+        cue(
+            r"\bmembership inference\b",
+            0.7,
+            "members and non-members of the training data are compared",
         ),
     ),
     Strategy.THEORETICAL_CONTROL: (
@@ -425,6 +539,38 @@ STRATEGY_CUES: dict[Strategy, tuple[Cue, ...]] = {
         cue(r"\bstate-of-the-art\b", 0.3, "results compared with the state of the art"),
     ),
 }
+
+# The question a proxy treatment stands in for: pre-training exposure to some data (codebook
+# rule 2). Named in the title, abstract or introduction, it makes a fine-tuning or
+# continued-training design in the body the paper's headline design.
+EXPOSURE_QUESTION = cue(
+    r"\bcontaminat\w*|\bpoison\w*|\bunlearn\w*"
+    r"|\bmemori[sz]\w*|\bbackdoor\w*|\b(?:exposure|inclusion) (?:to|of) (?:\w+ ){0,2}(?:data|"
+    r"documents|examples)",
+    1.0,
+    "the question is about exposure to data during pre-training",
+)
+
+# The outcome a proxy outcome stands in for: how people judge outputs (quality, preference,
+# helpfulness). Named in the headline, it makes a cheaper measurement in the body the measure
+# the headline claim rests on (codebook rule 3).
+OUTCOME_QUESTION = cue(
+    r"\bquality\b|\bhuman-align\w*|\bhelpfulness\b|\bfluency\b|\bnaturalness\b",
+    1.0,
+    "the question is about how people would judge the outputs",
+    requires=r"\b(?:(?:text|generation|output|response|writing) quality|human-align|"
+    r"helpfulness|fluency|naturalness)",
+)
+# The paper measures people's judgments itself, so an LLM judge beside them supports the
+# claims rather than standing in for the outcome (unless the judge is the paper's subject).
+HUMAN_MEASURED = cue(
+    r"\bwe (?:conduct|run|perform|carry out|introduce|design)\w* (?:a |an )?(?:\w+ ){0,2}human "
+    r"(?:evaluation|study|annotation)|\bhuman evaluation (?:framework|protocol|study)"
+    r"|\b(?:our|the) (?:participants|human raters|annotators) (?:prefer|rated|judged)\w*"
+    r"|\bhuman (?:judgments|evaluations?|ratings) (?:reveal|show|confirm|indicate)\w*",
+    1.0,
+    "people judge the outputs in the paper",
+)
 
 # Words that, in the same sentence as ablation language, say the ablation runs on proxies for a
 # larger model (codebook rule 1): such ablations count toward proxy_model, not target_experiment.
@@ -541,6 +687,13 @@ RUNS_TIMING = re.compile(
 # Fixing a seed for reproducibility, and descriptive statistics of the data.
 RUNS_INCIDENTAL = re.compile(
     r"\bfix\w* (?:the |a |all |our )?(?:random )?seeds?\b|\bseeds? (?:of|=|to|is set to) \d"
+    r"|\breproducib\w*[^.\n]{0,80}\bseeds?\b|\bseeds?\b[^.\n]{0,80}\breproducib\w*"
+    # A statistical test that is the paper's method (a detector's decision rule), not an
+    # uncertainty estimate of its comparisons.
+    r"|\b(?:propos|introduc|design|deriv|develop)\w* (?:a |an )?(?:\w+ ){0,3}(?:statistical|"
+    r"significance|hypothesis) tests?\b|\bdetect\w*\b[^.\n]{0,80}\b(?:statistically "
+    r"significant|p-values?|z-scores?)|\b(?:statistically significant|p-values?|z-scores?)"
+    r"[^.\n]{0,80}\bdetect\w*"
     r"|\b(?:dataset|data|corpus|benchmark) statistics\b"
     r"|\b(?:standard deviation|variance) of (?:the )?(?:[\w-]+ )?(?:lengths?|norms?|tokens|words"
     r"|documents|sentences|inputs|embeddings|weights|activations)\b",
@@ -562,6 +715,13 @@ RUNS_APPENDIX_HEADING = re.compile(
 )
 # An appendix section number: a capital letter, optionally with subsections ("B", "C.2").
 APPENDIX_NUMBER = re.compile(r"^[A-Z](?:\.\d+)*$")
+# A sentence that reports a result (what a silent repeated_runs quotes, codebook rule 16).
+RESULT_SENTENCE = re.compile(
+    r"\b(?:outperform\w*|improv\w*|achiev\w*|reduc\w*|surpass\w*|match(?:es|ed|ing)?|beats?|"
+    r"we (?:find|found|show|demonstrate|observe)|results? (?:show|indicate|demonstrate|suggest|"
+    r"reveal)|leads? to|yields?|gains?)\b",
+    re.IGNORECASE,
+)
 # Explicit statements that the main comparisons rest on one run each (repeated_runs false).
 SINGLE_RUN_CUES: tuple[Cue, ...] = (
     cue(
@@ -621,7 +781,8 @@ TARGET_VALIDATION_CUES: dict[Strategy, tuple[Cue, ...]] = {
             "the fitted prediction is checked at a larger scale",
         ),
         cue(
-            rf"\bpredict\w*{GAP}\b(?:accurately|closely|well)\b|\baccurately predict",
+            rf"\bpredict(?:ed|ion|ions|s)?\b{GAP}\b(?:accurately|closely|well)\b(?!-)"
+            r"|\baccurately predict",
             1.0,
             "the prediction is reported to be accurate",
         ),
@@ -637,7 +798,8 @@ TARGET_VALIDATION_CUES: dict[Strategy, tuple[Cue, ...]] = {
             "the recipe is carried to a larger trained model",
         ),
         cue(
-            r"\bscal\w* up (?:the |our )?(?:training )?(?:budget|compute)\b",
+            r"\bscal\w* up (?:the |our )?(?:training )?(?:budget|compute)\b|\bscal\w* up to (?:a |"
+            r"an |the )?(?:full|larger|higher|large[- ]scale)\b",
             1.0,
             "the choice made on cheaper runs is trained and evaluated at the full budget",
         ),
@@ -776,14 +938,51 @@ DETAIL_CUES: dict[str, tuple[tuple[Strategy, ...], tuple[Cue, ...]]] = {
         (Strategy.PROXY_MODEL,),
         (
             cue(
-                rf"\bextrapolat\w*{GAP}\b(?:larger|bigger|beyond|frontier)",
+                rf"\bextrapolat\w*{GAP}\b(?:(?:larger|bigger|frontier)[- ](?:\w+ )?(?:models?|"
+                rf"scales?|sizes?|compute|budgets?|runs?|networks?|systems?)|beyond|{SIZE})",
                 1.0,
                 "extrapolation beyond the scales trained",
             ),
             cue(
-                rf"\bpredict\w*{GAP}\b(?:larger|bigger|frontier)[- ](?:scales?|models?)",
+                rf"\bpredict\w*{GAP}\b(?:larger|bigger|frontier)[- ](?:scales?|models?)"
+                r"|\bpredictable scaling\b",
                 1.0,
                 "predictions for larger models",
+            ),
+            cue(
+                r"\b(?:compute|data)[- ]optimal\b|\boptimal (?:allocation|model size|"
+                r"number of (?:parameters|tokens))\b",
+                1.0,
+                "an allocation for budgets beyond the runs is derived from fitted curves",
+            ),
+            cue(
+                rf"\bprox(?:y|ies)\b{GAP}\b(?:larger|bigger|large[- ]scale|full[- ]scale)\b"
+                rf"|\b(?:small(?:er)?|tiny|lightweight|cheap(?:er)?) (?:[\w-]+ )?(?:models?|runs?|"
+                rf"proxies)\b{GAP}\b(?:transfer\w*|appl\w*|carr\w*|generali[sz]\w*) "
+                rf"(?:\w+ ){{0,3}}to (?:the )?(?:train\w* )?(?:larger|bigger|large)\b",
+                1.0,
+                "small runs stand in for larger ones",
+            ),
+            cue(
+                r"\b(?:infeasible|prohibitive\w*|too (?:costly|expensive)|unaffordable|"
+                r"constraints?)\b",
+                1.0,
+                "the target scale is out of reach, so smaller runs stand in",
+                requires=rf"\b(?:infeasible|prohibitive\w*|too (?:costly|expensive)|unaffordable|"
+                rf"(?:computational|compute|hardware|resource) constraints?)\b{GAP}\b(?:instead|"
+                rf"small(?:er)?|proxy|proxies)\b",
+            ),
+            cue(
+                r"\bhyper-?parameters?\b[^.\n]{0,60}\btransferr?\w* (?:\w+ ){0,2}(?:between|"
+                r"across|to) (?:different |larger )?(?:model )?(?:sizes|scales|models)"
+                r"|\b(?:\u00b5|\u03bc|mu)P\b|\bmaximal[- ]update[- ]parametri[sz]ation",
+                1.0,
+                "hyperparameters tuned on small models are transferred to larger ones",
+            ),
+            cue(
+                r"\borders? of magnitude smaller than\b",
+                1.0,
+                "the trained models are far smaller than the ones the claims concern",
             ),
             cue(
                 r"\bscal\w* up (?:the |our )?(?:training )?(?:budget|compute|recipe)\b",
@@ -853,6 +1052,15 @@ DETAIL_CUES: dict[str, tuple[tuple[Strategy, ...], tuple[Cue, ...]]] = {
                 r"several|various) model families\b",
                 1.0,
                 "models from several families are pooled",
+            ),
+            cue(
+                r"\b(?:proprietary|closed(?:-source)?|commercial|open-?source|open-?weight)\b",
+                1.0,
+                "open and closed models from several providers are pooled",
+                requires=r"\b(?:open-?source|open-?weight|open)\b[^.\n]{0,40}\b(?:and|to|vs\.?|"
+                r"versus)\b[^.\n]{0,20}\b(?:proprietary|closed(?:-source)?|commercial|API)\b"
+                r"|\b(?:proprietary|closed(?:-source)?|commercial)\b[^.\n]{0,40}\b(?:and|to|"
+                r"vs\.?|versus)\b[^.\n]{0,20}\b(?:open-?source|open-?weight|open)\b",
             ),
         ),
     ),
@@ -961,6 +1169,16 @@ EXPERIMENT = cue(
     1.0,
     "language of experiments on trained models",
 )
+# The authors speak of experiments they ran (an essay about models has almost none).
+OWN_EXPERIMENT = cue(
+    r"\bwe (?:\w+ )?(?:train|pre-?train|fine-?tune|evaluate|ablate|measure|compare|test|run|"
+    r"report|observe|conduct|perform|experiment)\w*|\b(?:our|these|the) (?:experiments|empirical "
+    r"results|experimental results)\b|\bexperimental (?:results|setup|settings?)\b|\bresults "
+    r"(?:show|indicate|demonstrate|suggest|reveal)|\b(?:table|figure|fig\.) \d+ (?:shows|reports|"
+    r"compares|presents|lists|summari[sz]es)",
+    1.0,
+    "the authors report experiments of their own",
+)
 THEORY = cue(r"\b(?:theorem|lemma|corollary|proposition|proof)\b", 1.0, "formal results")
 SURVEY = cue(
     r"\b(?:a survey|this survey|an overview|overview of|we review|literature review|position "
@@ -1009,6 +1227,20 @@ NON_ML_FIELDS: tuple[tuple[str, Cue], ...] = (
     ),
 )
 
+# --- sentences about other people's work ------------------------------------------------------
+# A citation: "Smith et al. (2020)", "(Smith and Lee, 2020; ...)", "[12]", "[3, 7-9]".
+CITATION = re.compile(
+    r"\b[A-Z][\w'-]+ (?:et al\.?|and [A-Z][\w'-]+),? \(?\d{4}[a-z]?\b"
+    r"|\([A-Z][\w'-]+(?: et al\.?| and [A-Z][\w'-]+)?,? \d{4}[a-z]?[;),]"
+    r"|\[\d{1,3}(?:\s?[,\u2013-]\s?\d{1,3})*\]"
+)
+# What every citation above contains (a year or a bracket), checked first because it is cheap.
+CITATION_HINT = re.compile(r"\d{4}|\[\d")
+# Words by which the authors speak of their own work.
+OWN_WORK = re.compile(
+    r"\b(?:we|our|ours|us|this (?:paper|work|study|report)|here|the present)\b", re.IGNORECASE
+)
+
 # --- phrases for treatment, outcome, target recipe ---------------------------------------------
 # "X serves as a proxy for Y", "X as a stand-in for Y", "X in place of Y", "X to approximate Y",
 # "we use X instead of Y": X is what was used, Y what it stands in for.
@@ -1019,6 +1251,12 @@ PROXY_FOR = re.compile(
     r"(?P<target>[^;:.\n]{3,160})"
     r"|(?P<proxy2>[^;:.\n]{3,160}?)\s+(?:in place of|instead of|to approximate|to estimate|"
     r"to stand in for) (?P<target2>[^;:.\n]{3,160})",
+    re.IGNORECASE,
+)
+# The linking words PROXY_FOR needs, for a cheap check before it runs.
+PROXY_FOR_WORDS = re.compile(
+    r"prox(?:y|ies)|stand-?ins?|surrogate|substitute|replacement|in place of|instead of|"
+    r"to approximate|to estimate|to stand in for",
     re.IGNORECASE,
 )
 # Where a proxy or target phrase ends: a subordinate clause or an example list.

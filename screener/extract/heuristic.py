@@ -3,8 +3,14 @@
 No network and no model. The document is split into sentences once; every cue table in
 `screener.extract.cues` is run over the joined sentence text once, and each hit is mapped back to
 its sentence, which becomes the verbatim evidence. Cues in the title, abstract and introduction
-weigh more than those in the method sections; related work is discounted (it describes other
-people's designs) and the references are ignored.
+weigh more than those in the method sections; related work, and sentences elsewhere that only
+report cited work, are discounted (they describe other people's designs) and the references are
+ignored.
+
+Codebook v2: each listed strategy says whether a headline claim rests on it (rule 9: named in
+the title, abstract or conclusion); proxy models are headline only with claims beyond the
+trained scale (rule 14); a paper silent about repetition gets `repeated_runs` false with the
+sentence that reports its main result as evidence (rule 16).
 """
 
 from __future__ import annotations
@@ -34,6 +40,11 @@ from screener.extract.cues import Cue
 
 MAX_QUOTE = 400
 HEADLINE_ZONES = frozenset({"title", "abstract", "intro"})
+# Where the claims a strategy must support stand (codebook rule 9: abstract or conclusion).
+CLAIM_ZONES = frozenset({"title", "abstract", "conclusion"})
+# Where a paper announces the designs its claims rest on: a design never mentioned here is a
+# side analysis.
+ANNOUNCE_ZONES = HEADLINE_ZONES | CLAIM_ZONES
 # Weight of a cue by the part of the paper it stands in.
 ZONE_WEIGHTS = {
     "title": 3.0,
@@ -45,6 +56,8 @@ ZONE_WEIGHTS = {
     "appendix": 0.4,
     "related": 0.2,
 }
+# Zones where a sentence that only reports cited work is discounted like related work.
+CITING_ZONES = frozenset({"intro", "body", "conclusion", "caption"})
 ZONE_OF_HEADING: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"^(?:references|bibliography|literature cited)\b", re.I), "references"),
     (re.compile(r"acknowledg", re.I), "references"),
@@ -76,6 +89,14 @@ MIN_SCORE = {
 # (Non-ML papers in the corpus have at most a handful of either; empirical ML papers dozens.)
 MIN_NEURAL = 5
 MIN_EXPERIMENT = 12
+# ... and sentences in which the authors report experiments of their own.
+MIN_OWN_EXPERIMENT = 3
+# A paper with fewer experiment sentences than MIN_EXPERIMENT (a short one) is in scope when it
+# reports this many experiments of its own.
+MIN_OWN_SHORT = 5
+# Score of a cheaper exposure (fine-tuning, simulation) or measurement (a judge, perplexity) that
+# the question of the headline needs before it counts for the proxy: one plain statement.
+MIN_OWN_PROXY = 2.0
 # Non-target designs must be mentioned in the title, abstract or introduction this strongly.
 MIN_HEADLINE = 1.0
 # Headline score of ablation language that keeps the controlled experiment beside a titled design.
@@ -84,6 +105,17 @@ TARGET_HEADLINE = 2.0
 # experiment's) the headline claim is an extrapolation, so proxy_model is primary.
 PROXY_LEAD = 3.0
 LEAD_ZONES = frozenset({"title", "abstract"})
+# Designs that lead over the controlled experiment when their headline score is this many times
+# the ablations' (a paper about memorised units or a judge's validity uses ablations as support).
+LEADING_DESIGNS = frozenset(
+    {
+        Strategy.WITHIN_RUN,
+        Strategy.THEORETICAL_CONTROL,
+        Strategy.PROXY_TREATMENT,
+        Strategy.PROXY_OUTCOME,
+    }
+)
+LEAD_FACTOR = 3.0
 # An outcome phrase longer than this is a clause, not a measure.
 MAX_OUTCOME_WORDS = 8
 # A title's leading name: 'Name: what it does' (a few words before the colon).
@@ -101,6 +133,8 @@ class Sentence:
     section: str
     zone: str
     weight: float
+    # The sentence reports other people's work (a citation and no word of the authors' own).
+    cites: bool = False
 
 
 @dataclass(frozen=True)
@@ -175,6 +209,19 @@ def _zone(where: str, after_references: bool) -> str:
     return "appendix" if after_references else "body"
 
 
+def _sentence(text: str, page: int | None, where: str, zone: str) -> Sentence:
+    """A sentence and its weight; one that only reports cited work, outside the abstract and
+    title, weighs no more than related work (it describes someone else's design)."""
+    cites = (
+        zone in CITING_ZONES
+        and bool(C.CITATION_HINT.search(text))
+        and bool(C.CITATION.search(text))
+        and not C.OWN_WORK.search(text)
+    )
+    weight = min(ZONE_WEIGHTS[zone], ZONE_WEIGHTS["related"]) if cites else ZONE_WEIGHTS[zone]
+    return Sentence(text, page, where, zone, weight, cites)
+
+
 class _Scan:
     """The document's sentences joined once, so each cue pattern runs over it in one pass."""
 
@@ -194,7 +241,7 @@ class _Scan:
                 # Front matter before the introduction (teaser boxes, contribution lists).
                 zone = "intro"
             for sentence in split_sentences(text):
-                self.sentences.append(Sentence(sentence, page, where, zone, ZONE_WEIGHTS[zone]))
+                self.sentences.append(_sentence(sentence, page, where, zone))
                 starts.append(offset)
                 chunks.append(sentence)
                 offset += len(sentence) + 2
@@ -218,6 +265,8 @@ class _Scan:
         last = -1
         for match in cue.finditer(self.text, self.lowered):
             index = bisect_right(self._starts, match.start()) - 1
+            if cue.requires is not None and not cue.requires.search(self.sentences[index].text):
+                continue
             base = self._starts[index]
             span = (match.start() - base, match.end() - base)
             if index != last:
@@ -330,6 +379,10 @@ def clean_phrase(text: str, *, subject: bool) -> str | None:
 
 def proxy_for(text: str) -> tuple[str, str] | None:
     """(what was used, what it stands in for) from 'X serves as a proxy for Y' and kin."""
+    if not C.PROXY_FOR_WORDS.search(text):
+        # The full pattern backtracks over every start position; most sentences have none of
+        # its linking words, so a literal check first keeps long papers fast.
+        return None
     for m in C.PROXY_FOR.finditer(text):
         proxy = clean_phrase(m.group("proxy") or m.group("proxy2") or "", subject=True)
         target = clean_phrase(m.group("target") or m.group("target2") or "", subject=False)
@@ -433,24 +486,34 @@ def is_appendix_number(number: str | None) -> bool:
 
 def runs_placement(scan: _Scan, document: Document) -> Callable[[Sentence], float]:
     """How much a sentence in each part of the paper says about the main comparisons."""
-    appendix_headings = {
-        section.heading
+    appendix_sections = [
+        section
         for section in document.sections
         if section.heading
         and (
             is_appendix_number(section.number)
             or C.RUNS_APPENDIX_HEADING.search(section.heading.strip())
         )
-    }
-    appendix_pages = [
-        s.page
-        for s in scan.sentences
-        if s.page is not None and (s.zone == "appendix" or s.section in appendix_headings)
     ]
+    appendix_headings = {section.heading for section in appendix_sections}
+    appendix_pages = [
+        paragraph.page
+        for section in appendix_sections
+        for paragraph in section.paragraphs[:1]
+        if paragraph.page is not None
+    ] + [s.page for s in scan.sentences if s.page is not None and s.zone == "appendix"]
     appendix_from = min(appendix_pages, default=None)
 
+    def in_appendix(sentence: Sentence) -> bool:
+        # A main-text section may share its heading with an appendix one ("Datasets").
+        if sentence.zone == "appendix":
+            return True
+        return sentence.section in appendix_headings and (
+            appendix_from is None or (sentence.page or 0) >= appendix_from
+        )
+
     def place(sentence: Sentence) -> float:
-        if sentence.zone in ("related", "appendix") or sentence.section in appendix_headings:
+        if sentence.zone == "related" or sentence.cites or in_appendix(sentence):
             return 0.0
         if sentence.zone == "caption":
             # Captions carry no heading; those on appendix pages describe appendix tables.
@@ -465,6 +528,24 @@ def runs_placement(scan: _Scan, document: Document) -> Callable[[Sentence], floa
         return RUNS_PLACE.get(sentence.zone, 0.0)
 
     return place
+
+
+def main_result_sentence(scan: _Scan) -> Sentence | None:
+    """The sentence of the abstract (else the conclusion) that reports the main result: a
+    result verb, preferably with a number and in the authors' voice; the earliest on ties."""
+    best: tuple[int, Sentence] | None = None
+    for zone in ("abstract", "conclusion"):
+        for sentence in scan.sentences:
+            if sentence.zone != zone or not C.RESULT_SENTENCE.search(sentence.text):
+                continue
+            rank = (
+                1 + bool(re.search(r"\d", sentence.text)) + bool(C.OWN_WORK.search(sentence.text))
+            )
+            if best is None or rank > best[0]:
+                best = (rank, sentence)
+        if best is not None:
+            return best[1]
+    return None
 
 
 def incidental_run_cue(hit: Hit) -> bool:
@@ -542,12 +623,16 @@ class HeuristicExtractor:
         self._observational_fields(design, scan)
         self._proxies(design, scan)
         self._details(design, scan)
+        side = self._headlines(design, scores, scan)
         top = max((u.confidence for u in design.strategies), default=0.0)
         design.confidence = "high" if top >= 0.8 else "medium" if top >= 0.55 else "low"
         design.notes = "; ".join(
-            f"{s.strategy.value}={s.total:.1f} (headline {s.headline:.1f})"
-            for s in scores
-            if s.total > 0
+            [
+                f"{s.strategy.value}={s.total:.1f} (headline {s.headline:.1f})"
+                for s in scores
+                if s.total > 0
+            ]
+            + [f"{name} not headline: {why}" for name, why in side.items()]
         )
         return design
 
@@ -573,8 +658,17 @@ class HeuristicExtractor:
                 else "no neural-model training or evaluation found"
             )
             return False, why, first, 0.75
-        if experiment < MIN_EXPERIMENT or theory > 1.5 * experiment:
+        own = sum(
+            1
+            for h in scan.hits(C.OWN_EXPERIMENT)
+            if h.sentence.zone not in ("related", "appendix") and not h.sentence.cites
+        )
+        # A short paper can be light in experiment language yet report its own experiments.
+        if (experiment < MIN_EXPERIMENT and own < MIN_OWN_SHORT) or theory > 1.5 * experiment:
             return False, "theory without experiments on trained models", first, 0.6
+        if own < MIN_OWN_EXPERIMENT:
+            # An essay or position paper talks about models and benchmarks without running any.
+            return False, "no experiment of the paper's own is reported", first, 0.6
         quote = self._first_match(scan, C.EXPERIMENT, ("abstract", "intro", "body"))
         return True, "empirical study of a change to model training or evaluation", quote, 0.8
 
@@ -621,15 +715,34 @@ class HeuristicExtractor:
                     strategy,
                     [h for hits in per_cue for h in hits],
                     score(per_cue),
-                    score(per_cue, HEADLINE_ZONES),
+                    score(per_cue, ANNOUNCE_ZONES),
                 )
             )
+        # A cheaper exposure or measurement in the body answers the question the headline asks
+        # (pre-training exposure, people's judgment), so the question counts as its announcement.
+        for strategy, question in (
+            (Strategy.PROXY_TREATMENT, C.EXPOSURE_QUESTION),
+            (Strategy.PROXY_OUTCOME, C.OUTCOME_QUESTION),
+        ):
+            proxy_score = next(s for s in result if s.strategy == strategy)
+            if proxy_score.total >= MIN_OWN_PROXY:
+                asked = [h for h in scan.hits(question) if h.sentence.zone in CLAIM_ZONES]
+                proxy_score.hits.extend(asked)
+                proxy_score.total += score([asked])
+                proxy_score.headline += score([asked])
         proxy = next(s for s in result if s.strategy == Strategy.PROXY_MODEL)
+        if proxy.total >= MIN_SCORE[Strategy.PROXY_MODEL]:
+            # Size trends of a paper that trains its own ladder are read from its own runs.
+            observational = next(s for s in result if s.strategy == Strategy.OBSERVATIONAL)
+            trend = [h for h in observational.hits if h.cue is C.SIZE_TREND]
+            observational.hits = [h for h in observational.hits if h.cue is not C.SIZE_TREND]
+            observational.total -= score([trend])
+            observational.headline -= score([trend], ANNOUNCE_ZONES)
         if proxy.total > 0:
             # Only a paper with proxy-model language of its own gains from its ablations.
             proxy.hits.extend(h for hits in moved for h in hits)
             proxy.total += score(moved)
-            proxy.headline += score(moved, HEADLINE_ZONES)
+            proxy.headline += score(moved, ANNOUNCE_ZONES)
         return result
 
     @staticmethod
@@ -678,9 +791,69 @@ class HeuristicExtractor:
         if proxy is not None and proxy.lead >= PROXY_LEAD and proxy.lead > 2 * target.lead:
             # The abstract's headline claim is an extrapolation from the proxies.
             return proxy.strategy
+        # A single-run, proxy-treatment or proxy-outcome design announced far more strongly
+        # than any ablation is what the paper is about (its ablations support it).
+        leading = [
+            s
+            for s in others
+            if s.strategy in LEADING_DESIGNS
+            and s.headline >= LEAD_FACTOR * max(target.headline, 1.0)
+        ]
+        if leading:
+            return max(leading, key=lambda s: s.total).strategy
         if target in chosen:
             return target.strategy
         return max(chosen, key=lambda s: s.headline + 0.3 * s.total).strategy
+
+    @staticmethod
+    def _headlines(design: Design, scores: list[_StrategyScore], scan: _Scan) -> dict[str, str]:
+        """Whether a headline claim rests on each strategy (codebook rule 9).
+
+        A strategy named in the title, abstract or conclusion is headline; one never named in
+        the title, abstract, introduction or conclusion is a side analysis. Proxy models are
+        headline only when the claims reach beyond the trained scale (rule 14: a ladder whose
+        every claimed size was trained is a controlled experiment). The primary strategy moves
+        to the controlled experiment when it is not headline. Returns why each strategy that
+        is not headline is not.
+        """
+        side: dict[str, str] = {}
+        by_name = {s.strategy: s for s in scores}
+        people_judge = any(
+            h.sentence.zone not in ("related", "appendix") for h in scan.hits(C.HUMAN_MEASURED)
+        )
+        for use in design.strategies:
+            zones = {h.sentence.zone for h in by_name[use.strategy].hits if not h.sentence.cites}
+            if (
+                use.strategy == Strategy.PROXY_MODEL
+                and design.claims_beyond_scale.value is not True
+            ):
+                use.headline = False
+                side[use.strategy.value] = "no claim beyond the trained scale was found"
+            elif use.strategy == Strategy.PROXY_OUTCOME and "title" not in zones and people_judge:
+                # The outcome itself is measured: a judge beside people's ratings supports the
+                # claims (unless the judge is what the paper is about).
+                use.headline = False
+                side[use.strategy.value] = "the paper measures people's judgments itself"
+            elif zones & CLAIM_ZONES:
+                use.headline = True
+            elif not zones & ANNOUNCE_ZONES:
+                use.headline = False
+                side[use.strategy.value] = "named only outside the abstract, introduction and "
+                "conclusion"
+        headline = [u for u in design.strategies if u.headline is not False]
+        primary = design.primary_strategy
+        if primary is not None and primary not in {u.strategy for u in headline}:
+            names = {u.strategy for u in design.strategies}
+            if Strategy.TARGET_EXPERIMENT in names:
+                design.primary_strategy = Strategy.TARGET_EXPERIMENT
+            elif headline:
+                design.primary_strategy = max(headline, key=lambda u: u.confidence).strategy
+        for use in design.strategies:
+            if use.strategy == design.primary_strategy and use.headline is False:
+                # The primary strategy carries the headline claim (the rules read it so).
+                use.headline = True
+                side.pop(use.strategy.value, None)
+        return side
 
     # --- treatment, outcome, recipe --------------------------------------------------------
     def _phrases(self, design: Design, scan: _Scan) -> None:
@@ -929,6 +1102,9 @@ class HeuristicExtractor:
         ranked = sorted(strength.values(), key=lambda pair: -pair[0])
         yes = sum(value for value, _ in ranked)
         no = grouped_score(denied)
+        # Silence is the finding (codebook rule 16): the evidence is the sentence that reports
+        # the main result without a spread.
+        main_result = [quote_of(s)] if (s := main_result_sentence(scan)) else []
         if yes >= RUNS_THRESHOLD and yes >= no:
             conf = confidence_from(yes, RUNS_THRESHOLD)
             design.repeated_runs = Claim[bool](
@@ -947,6 +1123,7 @@ class HeuristicExtractor:
         elif ranked:
             design.repeated_runs = Claim[bool](
                 value=False,
+                evidence=main_result,
                 confidence=0.45,
                 note="seeds, intervals or tests are mentioned only in passing or for side "
                 "experiments, not for the main comparisons",
@@ -954,6 +1131,7 @@ class HeuristicExtractor:
         elif len(affirmed) < len([h for h in positive if not h.negated]):
             design.repeated_runs = Claim[bool](
                 value=False,
+                evidence=main_result,
                 confidence=0.45,
                 note="the statistics mentioned describe an association or agreement measure, a "
                 "timing benchmark, a fixed seed or the data, not repeated runs",
@@ -961,9 +1139,10 @@ class HeuristicExtractor:
         else:
             design.repeated_runs = Claim[bool](
                 value=False,
+                evidence=main_result,
                 confidence=0.4,
-                note="no cue of seeds, averaged runs, error bars, intervals or significance "
-                "tests was found",
+                note="no repetition reported: no cue of seeds, averaged runs, error bars, "
+                "intervals or significance tests was found",
             )
 
     # --- observational fields -----------------------------------------------------------------

@@ -59,6 +59,7 @@ from screener.extract.grounding import (
 )
 from screener.extract.llm_schema import CACHE_SCHEMA_VERSION, DesignView, schema_notes
 from screener.extract.prompt import Prompt, load_prompt
+from screener.limits import EndpointSlot
 from screener.store import Store
 
 # instructor logs every failed attempt at ERROR level; without a handler Python would print
@@ -78,6 +79,7 @@ class LLMConfig(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SCREENER_LLM_", extra="ignore")
 
     model: str | None = None
+    prompt: str = Field(default=PROMPT_NAME, description="prompt file name under prompts/")
     base_url: str | None = None
     mode: Literal["tools", "json"] = "tools"
     temperature: float = 0.0
@@ -174,17 +176,10 @@ class LLMCallFailed(ExtractionError):
         super().__init__(f"llm failed after {attempts} {plural}: {reason}")
 
 
-# One semaphore per endpoint, shared by every extractor and thread of this process.
-_SLOTS: dict[tuple[str, int], threading.BoundedSemaphore] = {}
-_SLOTS_LOCK = threading.Lock()
-
-
-def endpoint_slots(base_url: str | None, limit: int) -> threading.BoundedSemaphore:
-    key = (base_url or "default", limit)
-    with _SLOTS_LOCK:
-        if key not in _SLOTS:
-            _SLOTS[key] = threading.BoundedSemaphore(limit)
-        return _SLOTS[key]
+def endpoint_slots(base_url: str | None, limit: int) -> EndpointSlot:
+    """Requests in flight to one endpoint: shared by every extractor and thread of this process,
+    and by every worker of the cluster under the Ray engine (see screener/limits.py)."""
+    return EndpointSlot("llm", safe_url(base_url) or "default", limit)
 
 
 @lru_cache(maxsize=8)
@@ -351,7 +346,7 @@ class LLMExtractor:
         self.model: str = config.model
         self.store = store
         self.settings = settings
-        self.prompt = load_prompt(PROMPT_NAME)
+        self.prompt = load_prompt(config.prompt)
         self._secret = api_key or ""
         self.client = _make_client(config, api_key)
         self.slots = endpoint_slots(config.base_url, config.concurrency)
@@ -529,8 +524,9 @@ def _reask_for_quotes(failed: list[tuple[str, str]]) -> str:
     lines = [
         "These quotes were not found in the paper text. Every quote must be copied character "
         "for character from the text inside <paper>. Replace each with an exact quote, or drop "
-        "the quote (and the value, if nothing in the paper supports it). Answer with the full "
-        "record again.",
+        "the quote (and the value, if nothing in the paper supports it). A value answered from "
+        "absence (no repetition reported, no validation run) keeps its value: quote the "
+        "sentence that reports the result it concerns. Answer with the full record again.",
     ]
     lines += [f"- {name}: {quote!r}" for name, quote in failed]
     return "\n".join(lines)

@@ -31,6 +31,11 @@ def add_llm_options(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("LLM extractor")
     group.add_argument("--model", help="model name (env SCREENER_LLM_MODEL)")
     group.add_argument(
+        "--prompt",
+        help="prompt file name under prompts/ (default extract_design; e.g. extract_design-v1 "
+        "to read answers recorded for prompt v1; env SCREENER_LLM_PROMPT)",
+    )
+    group.add_argument(
         "--base-url",
         help="OpenAI-compatible endpoint, e.g. http://localhost:8000/v1 (env OPENAI_BASE_URL)",
     )
@@ -39,7 +44,7 @@ def add_llm_options(parser: argparse.ArgumentParser) -> None:
         choices=("tools", "json"),
         help="tools (default) or json for servers without tools",
     )
-    group.add_argument("--token-budget", type=int, help="input tokens per paper (default 12000)")
+    group.add_argument("--token-budget", type=int, help="input tokens per paper (default 16000)")
     group.add_argument("--temperature", type=float, help="default 0")
     group.add_argument("--llm-timeout", type=float, help="seconds per request (default 120)")
     group.add_argument("--llm-attempts", type=int, help="HTTP attempts per request (default 4)")
@@ -54,6 +59,7 @@ def llm_overrides(args: argparse.Namespace) -> dict[str, Any]:
     """Keyword overrides for `LLMExtractor.from_settings` from the flags above."""
     names = {
         "model": "model",
+        "prompt": "prompt",
         "base_url": "base_url",
         "llm_mode": "mode",
         "token_budget": "token_budget",

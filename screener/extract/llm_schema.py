@@ -1,34 +1,48 @@
-"""The LLM-facing view of `Design`: the same field names, with shapes a model fills in easily.
+"""The LLM-facing view of `Design`, derived from it field by field.
 
-Each claim becomes `{value, quotes: [{quote, page}], confidence}`; strategies, identification
-methods and proxies carry their own quotes. `DesignView.to_design()` maps it 1:1 onto
-`screener.design.Design`; the view refuses answers that `Design` would refuse (a primary
-strategy that is not listed, strategies for an out-of-scope paper), so that instructor re-asks
-with the reason instead of failing later.
+`Design` is the one field list: every field reaches the model under the same name with the
+description written on the `Design` field (the prompt's wording of that field), unless it is
+named in `EXCLUDED`. Only the shapes change, to what a model fills in easily: each claim becomes
+`{value, quotes: [{quote, page}], confidence}`, and the strategies, identification methods and
+proxies carry `quotes` instead of evidence. `DesignView.to_design()` maps an answer back 1:1;
+the view refuses answers that `Design` would refuse (a primary strategy that is not listed,
+strategies for an out-of-scope paper), so that instructor re-asks with the reason.
+
+New `Design` fields must have defaults meaning "not said": answers written for an older view
+(users' Batch API results, the recorded answers in ../shared/replay) keep validating.
 """
 
 from __future__ import annotations
 
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model, model_validator
+from pydantic.fields import FieldInfo
 
 from screener.design import (
-    CODEBOOK_CLAIMS,
-    DETAIL_CLAIMS,
     SCHEMA_VERSION,
+    Claim,
     Design,
     Evidence,
     Identification,
+    IdentificationUse,
     OutcomeKind,
+    Proxy,
     ProxyKind,
     Strategy,
+    StrategyUse,
     TreatmentProxyKind,
 )
 
 # Bump when the view changes shape; part of every cache key together with Design's version.
-VIEW_VERSION = "1"
+VIEW_VERSION = "2"
 CACHE_SCHEMA_VERSION = f"design{SCHEMA_VERSION}.view{VIEW_VERSION}"
+
+# Design fields the model is not asked for, each with the reason. (None today.)
+EXCLUDED: dict[str, str] = {}
+
+# A model that omits a confidence has not said how sure it is: midway, not certain.
+DEFAULT_CONFIDENCE = 0.5
 
 T = TypeVar("T")
 
@@ -49,124 +63,79 @@ class ClaimView(BaseModel, Generic[T]):
 
     value: T | None = None
     quotes: list[Quote] = Field(default_factory=list)
-    confidence: float = Field(default=0.5, ge=0.0, le=1.0)
+    confidence: float = Field(default=DEFAULT_CONFIDENCE, ge=0.0, le=1.0)
 
 
-class StrategyView(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    strategy: Strategy
-    quotes: list[Quote] = Field(default_factory=list)
-    confidence: float = Field(default=0.5, ge=0.0, le=1.0)
-
-
-class IdentificationView(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    method: Identification
-    quotes: list[Quote] = Field(default_factory=list)
-    confidence: float = Field(default=0.5, ge=0.0, le=1.0)
+def _item_view(model: type[BaseModel], name: str) -> type[BaseModel]:
+    """The view of a list item of Design (StrategyUse, IdentificationUse, Proxy)."""
+    fields: dict[str, Any] = {}
+    for field_name, info in model.model_fields.items():
+        if field_name == "evidence":
+            fields["quotes"] = (list[Quote], Field(default_factory=list))
+        elif field_name == "confidence":
+            fields["confidence"] = (float, Field(default=DEFAULT_CONFIDENCE, ge=0.0, le=1.0))
+        else:
+            fields[field_name] = (info.annotation, _copy_field(info))
+    return create_model(name, __config__=ConfigDict(extra="ignore"), **fields)
 
 
-class ProxyView(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-
-    kind: ProxyKind
-    target: str | None = Field(default=None, description="what the proxy stands in for")
-    proxy: str = Field(description="what was used instead")
-    quotes: list[Quote] = Field(default_factory=list)
-    confidence: float = Field(default=0.5, ge=0.0, le=1.0)
+def _copy_field(info: FieldInfo) -> Any:
+    if info.default_factory is not None:
+        return Field(default_factory=info.default_factory, description=info.description)
+    return Field(default=info.default, description=info.description)
 
 
-def _claim(kind: Any, description: str) -> Any:
-    return Field(default_factory=ClaimView[kind], description=description)
+StrategyView = _item_view(StrategyUse, "StrategyView")
+IdentificationView = _item_view(IdentificationUse, "IdentificationView")
+ProxyView = _item_view(Proxy, "ProxyView")
+_ITEM_VIEWS: dict[str, type[BaseModel]] = {
+    "strategies": StrategyView,
+    "identification": IdentificationView,
+    "proxies": ProxyView,
+}
 
 
-class DesignView(BaseModel):
+def _claim_type(info: FieldInfo) -> Any | None:
+    """T for a `Claim[T]` field, else None."""
+    annotation = info.annotation
+    if isinstance(annotation, type) and issubclass(annotation, Claim):
+        return annotation.__pydantic_generic_metadata__["args"][0]
+    return None
+
+
+def _view_fields() -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for name, info in Design.model_fields.items():
+        if name in EXCLUDED:
+            continue
+        kind = _claim_type(info)
+        if kind is not None:
+            fields[name] = (
+                ClaimView[kind],
+                Field(default_factory=ClaimView[kind], description=info.description),
+            )
+        elif name in _ITEM_VIEWS:
+            fields[name] = (
+                list[_ITEM_VIEWS[name]],
+                Field(default_factory=list, description=info.description),
+            )
+        else:
+            fields[name] = (info.annotation, _copy_field(info))
+    return fields
+
+
+class _ViewBase(BaseModel):
     """The research design of one paper, with verbatim evidence for every value."""
 
     model_config = ConfigDict(extra="ignore")
 
-    in_scope: ClaimView[bool] = _claim(
-        bool, "new empirical evidence on how a change to training or evaluation affects an outcome"
-    )
-    scope_reason: str | None = Field(default=None, description="one line: why in or out of scope")
-    strategies: list[StrategyView] = Field(
-        default_factory=list,
-        description="every strategy the main claims rest on; empty iff out of scope",
-    )
-    primary_strategy: Strategy | None = Field(
-        default=None, description="the listed strategy the headline claim rests on most"
-    )
-    research_question: str | None = Field(
-        default=None, description="the causal question: effect of A on Y for recipe R"
-    )
-    treatment: ClaimView[str] = _claim(str, "what is changed (A), a short noun phrase")
-    outcome: ClaimView[str] = _claim(str, "what is measured (Y), a short noun phrase")
-    target_recipe: ClaimView[str] = _claim(str, "the models/scale the claims are meant for")
-    proxies: list[ProxyView] = Field(default_factory=list)
-    identification: list[IdentificationView] = Field(default_factory=list)
-    repeated_runs: ClaimView[bool] = _claim(
-        bool, "main comparisons repeated over seeds/runs, or with confidence intervals / tests"
-    )
-    n_models: ClaimView[int] = _claim(int, "observational: number of distinct models analysed")
-    pooled_families: ClaimView[bool] = _claim(bool, "observational: pooled across model families")
-    target_validation: ClaimView[bool] = _claim(
-        bool, "proxy designs: the proxy is checked against the target"
-    )
-    outcome_kind: ClaimView[OutcomeKind] = _claim(
-        OutcomeKind, "which kind of outcome the claims are about"
-    )
-    treatment_proxy_kind: ClaimView[TreatmentProxyKind] = _claim(
-        TreatmentProxyKind, "how a proxy treatment applies the change"
-    )
-    claims_beyond_scale: ClaimView[bool] = _claim(
-        bool, "claims concern a larger scale than any model trained"
-    )
-    recipe_transfer: ClaimView[bool] = _claim(
-        bool, "results transferred to another data mix, model family or hyperparameter setting"
-    )
-    recipes_validated: ClaimView[bool] = _claim(
-        bool, "results shown to hold across the recipes they are applied to"
-    )
-    published_models: ClaimView[bool] = _claim(
-        bool, "observational sample of published models or leaderboard entries"
-    )
-    within_family: ClaimView[bool] = _claim(
-        bool, "within-family analyses or family interaction terms"
-    )
-    sparse_strata: ClaimView[bool] = _claim(bool, "treatment values rare or absent in some strata")
-    systematic_groups: ClaimView[bool] = _claim(
-        bool, "within-run treated and control units differ systematically (dedup, frequency, split)"
-    )
-    unit_level_claims: ClaimView[bool] = _claim(
-        bool, "claims concern individual units (a document, a subword)"
-    )
-    unit_level_estimates: ClaimView[bool] = _claim(bool, "unit-level effect estimates are reported")
-    discusses_interference: ClaimView[bool] = _claim(
-        bool, "the paper discusses interference between units"
-    )
-    attribution_approximation: ClaimView[bool] = _claim(
-        bool, "influence functions or other analytic attribution approximations"
-    )
-    loo_validated: ClaimView[bool] = _claim(
-        bool, "the approximation is validated against leave-one-out retraining"
-    )
-    canaries_injected: ClaimView[bool] = _claim(
-        bool, "canaries or signals are injected into training"
-    )
-    injection_effect_negligible: ClaimView[bool] = _claim(
-        bool, "the injection is shown to leave the model essentially unchanged"
-    )
-    confidence: Literal["high", "medium", "low"] | None = None
-    notes: str = ""
-
     @model_validator(mode="after")
-    def _maps_onto_design(self) -> DesignView:
+    def _maps_onto_design(self) -> _ViewBase:
         # Every field has a default and unknown keys are ignored, so without this any JSON
         # object (a weak model's `{}`, a tool-call blob copied from a hostile paper) would pass
         # as an empty design.
-        if self.in_scope.value is None:
+        scope = getattr(self, "in_scope", None)
+        if scope is not None and scope.value is None:
             raise ValueError("in_scope.value must be answered: true or false, with a quote")
         # Raise the Design's own complaint, as a plain sentence the model can act on.
         try:
@@ -177,47 +146,39 @@ class DesignView(BaseModel):
 
     def to_design(self) -> Design:
         """The same answer as a `Design` (evidence not yet grounded)."""
-        data: dict[str, Any] = {
-            "scope_reason": self.scope_reason,
-            "primary_strategy": self.primary_strategy,
-            "research_question": self.research_question,
-            "confidence": self.confidence,
-            "notes": self.notes,
-            "strategies": [
-                {
-                    "strategy": s.strategy,
-                    "evidence": _evidence(s.quotes),
-                    "confidence": s.confidence,
+        data: dict[str, Any] = {}
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, ClaimView):
+                data[name] = {
+                    "value": value.value,
+                    "evidence": _evidence(value.quotes),
+                    "confidence": value.confidence,
                 }
-                for s in self.strategies
-            ],
-            "identification": [
-                {"method": m.method, "evidence": _evidence(m.quotes), "confidence": m.confidence}
-                for m in self.identification
-            ],
-            "proxies": [
-                {
-                    "kind": p.kind,
-                    "target": p.target,
-                    "proxy": p.proxy,
-                    "evidence": _evidence(p.quotes),
-                    "confidence": p.confidence,
-                }
-                for p in self.proxies
-            ],
-        }
-        for name in CODEBOOK_CLAIMS + DETAIL_CLAIMS:
-            claim: ClaimView[Any] = getattr(self, name)
-            data[name] = {
-                "value": claim.value,
-                "evidence": _evidence(claim.quotes),
-                "confidence": claim.confidence,
-            }
+            elif name in _ITEM_VIEWS:
+                data[name] = [_item(item) for item in value]
+            else:
+                data[name] = value
         return Design.model_validate(data)
+
+
+def _item(item: BaseModel) -> dict[str, Any]:
+    values = {name: getattr(item, name) for name in type(item).model_fields if name != "quotes"}
+    return {**values, "evidence": _evidence(item.quotes)}
 
 
 def _evidence(quotes: list[Quote]) -> list[Evidence]:
     return [Evidence(quote=q.quote.strip(), page=q.page) for q in quotes if q.quote.strip()]
+
+
+# The tool (and JSON schema) name the model sees; recorded answers name it too.
+DesignView = create_model(
+    "DesignView", __base__=_ViewBase, __doc__=_ViewBase.__doc__, **_view_fields()
+)
+
+
+def view_field_names() -> set[str]:
+    return set(DesignView.model_fields)
 
 
 def schema_notes() -> str:
@@ -230,3 +191,17 @@ def schema_notes() -> str:
     lines.append("- treatment_proxy_kind: " + ", ".join(k.value for k in TreatmentProxyKind))
     lines.append("- confidence (record): high, medium, low")
     return "\n".join(lines)
+
+
+__all__ = [
+    "CACHE_SCHEMA_VERSION",
+    "EXCLUDED",
+    "ClaimView",
+    "DesignView",
+    "IdentificationView",
+    "ProxyView",
+    "Quote",
+    "StrategyView",
+    "schema_notes",
+    "view_field_names",
+]

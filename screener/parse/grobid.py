@@ -7,6 +7,11 @@ one TEI string out, bounded retries, and a clean fallback.
 
 When GROBID cannot be reached (or keeps failing) the paper is parsed with PyMuPDF and the
 `Document` says so in its `parser` field and in its warnings, unless `no_fallback` is set.
+
+Several URLs (comma-separated) make a fleet: each paper goes to the least busy URL with a free
+slot (at most `concurrency` papers in flight per URL, counted across the whole batch, see
+screener/limits.py), and a URL whose health check fails is left alone for a minute while the
+others carry on.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ import httpx
 
 from screener.document import Document
 from screener.errors import InputError, ScreenerError
+from screener.limits import slot, slot_pool
 from screener.parse.tei import tei_to_document
 
 DEFAULT_URL = "http://localhost:8070"
@@ -33,6 +39,7 @@ TEI_COORDINATES = ("p", "s", "head", "figure", "biblStruct")
 DOWN_MEMORY_S = 60.0
 DEFAULT_ATTEMPTS = 4
 DEFAULT_BACKOFF_S = 1.0  # waits 1, 2, 4 s between the 4 attempts
+DEFAULT_CONCURRENCY = 4  # papers in flight per GROBID URL
 
 
 class GrobidUnavailable(ScreenerError):
@@ -47,16 +54,24 @@ class GrobidParser:
     backoff_s: float = 1.0
     no_fallback: bool = False
     max_pdf_mb: float = 200.0
+    concurrency: int = DEFAULT_CONCURRENCY
     settings: Any = None
     name: str = field(default="grobid", init=False)
-    _down: tuple[float, str] | None = field(default=None, init=False, repr=False)
+    urls: tuple[str, ...] = field(default=(), init=False)
+    # URL -> (until when it is taken for down, why)
+    _down: dict[str, tuple[float, str]] = field(default_factory=dict, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        self.url = self.url.rstrip("/")
-        if not self.url.startswith(("http://", "https://")):
-            raise ScreenerError(
-                f"GROBID URL {_shown(self.url)!r} must start with http:// or https://"
-            )
+        self.urls = tuple(u.strip().rstrip("/") for u in self.url.split(",") if u.strip())
+        if not self.urls:
+            raise ScreenerError("no GROBID URL given")
+        for url in self.urls:
+            if not url.startswith(("http://", "https://")):
+                raise ScreenerError(
+                    f"GROBID URL {_shown(url)!r} must start with http:// or https://"
+                )
+        self.url = ",".join(self.urls)
+        slot_pool("grobid", self.concurrency)  # under Ray: the cluster-wide pool exists now
 
     @classmethod
     def from_settings(cls, settings: Any, *, no_fallback: bool | None = None) -> GrobidParser:
@@ -74,6 +89,7 @@ class GrobidParser:
             backoff_s=float(getattr(settings, "grobid_backoff_s", DEFAULT_BACKOFF_S)),
             no_fallback=no_fallback,
             max_pdf_mb=float(getattr(settings, "max_pdf_mb", 200.0)),
+            concurrency=int(getattr(settings, "grobid_concurrency", DEFAULT_CONCURRENCY)),
             settings=settings,
         )
 
@@ -100,30 +116,40 @@ class GrobidParser:
     # --- talking to GROBID --------------------------------------------------------------------
 
     def _fetch_tei(self, path: Path, pdf: bytes) -> bytes:
-        if self._down is not None and time.monotonic() < self._down[0]:
-            raise GrobidUnavailable(self._down[1])
-        with httpx.Client(timeout=self.timeout_s) as client:
-            try:
-                self._check_alive(client)
-            except GrobidUnavailable as error:
-                # Only a failed health check means "down"; a slow paper says nothing of the next.
-                self._down = (time.monotonic() + DOWN_MEMORY_S, str(error))
-                raise
-            return self._process(client, path, pdf)
+        """TEI from the least busy live URL; a URL found down hands the paper to the next."""
+        down_reason = ""
+        while True:
+            now = time.monotonic()
+            live = [u for u in self.urls if u not in self._down or self._down[u][0] <= now]
+            if not live:
+                raise GrobidUnavailable(down_reason or self._down[self.urls[0]][1])
+            with (
+                slot("grobid", self.concurrency, live) as url,
+                httpx.Client(timeout=self.timeout_s) as client,
+            ):
+                try:
+                    self._check_alive(client, url)
+                except GrobidUnavailable as error:
+                    # Only a failed health check means "down"; a slow paper says nothing of the
+                    # next.
+                    self._down[url] = (time.monotonic() + DOWN_MEMORY_S, str(error))
+                    down_reason = str(error)
+                    continue
+                return self._process(client, url, path, pdf)
 
-    def _check_alive(self, client: httpx.Client) -> None:
+    def _check_alive(self, client: httpx.Client, url: str) -> None:
         def attempt() -> bytes | None:
-            response = client.get(f"{self.url}/api/isalive", timeout=min(self.timeout_s, 10.0))
+            response = client.get(f"{url}/api/isalive", timeout=min(self.timeout_s, 10.0))
             return response.content if response.status_code == 200 else None
 
-        self._retry(attempt, "health check")
+        self._retry(attempt, "health check", url)
 
-    def _process(self, client: httpx.Client, path: Path, pdf: bytes) -> bytes:
+    def _process(self, client: httpx.Client, url: str, path: Path, pdf: bytes) -> bytes:
         form = {"teiCoordinates": list(TEI_COORDINATES), "consolidateHeader": "0"}
 
         def attempt() -> bytes | None:
             response = client.post(
-                f"{self.url}/api/processFulltextDocument",
+                f"{url}/api/processFulltextDocument",
                 files={"input": (path.name, pdf, "application/pdf")},
                 data=form,
                 headers={"Accept": "application/xml"},
@@ -132,14 +158,14 @@ class GrobidParser:
                 return None  # busy: GROBID's own signal to come back later
             if response.status_code != 200 or not response.content:
                 raise GrobidUnavailable(
-                    f"GROBID at {_shown(self.url)} could not process the paper "
+                    f"GROBID at {_shown(url)} could not process the paper "
                     f"(HTTP {response.status_code})"
                 )
             return response.content
 
-        return self._retry(attempt, "processFulltextDocument")
+        return self._retry(attempt, "processFulltextDocument", url)
 
-    def _retry(self, attempt: Any, what: str) -> bytes:
+    def _retry(self, attempt: Any, what: str, url: str) -> bytes:
         """Run `attempt` up to `self.attempts` times with exponential backoff.
 
         `attempt` returns the body, or None for a busy answer worth retrying; timeouts and
@@ -160,9 +186,8 @@ class GrobidParser:
             if body is not None:
                 return body
             reason = f"{what} answered busy or not alive"
-        raise GrobidUnavailable(
-            f"unreachable at {_shown(self.url)}: {reason} ({self.attempts} attempts)"
-        )
+        attempts = f"({self.attempts} attempts)"
+        raise GrobidUnavailable(f"unreachable at {_shown(url)}: {reason} {attempts}")
 
     # --- fallback -----------------------------------------------------------------------------
 
@@ -183,6 +208,19 @@ class GrobidParser:
                 ),
             }
         )
+
+
+_UNREACHABLE = re.compile(r"\(fallback: grobid unreachable at (\S+?): ")
+
+
+def fallback_notice(parser: str | None) -> str | None:
+    """The once-per-run stderr line for a record whose `parser` says GROBID was not used."""
+    if not parser or "(fallback: grobid" not in parser:
+        return None
+    hint = "parsing with PyMuPDF (use --no-fallback to fail instead)"
+    if match := _UNREACHABLE.search(parser):
+        return f"screener: GROBID unreachable at {match.group(1)}; {hint}"
+    return f"screener: GROBID could not process some papers; {hint}"
 
 
 def _read_pdf(path: Path, max_mb: float) -> bytes:

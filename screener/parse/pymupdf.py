@@ -62,6 +62,8 @@ _CAPTION = re.compile(
 _CAPTION_BARE = re.compile(
     r"^(figure|fig\.|table)\s*((?:[A-Z]\.?)?\d{1,3}(?:\.\d{1,2})?|[IVX]{1,5})\b\s*", re.I
 )
+# Footnote marks that open an author or affiliation note (an abstract never starts with one).
+_FOOTNOTE_MARK = re.compile(r"^[∗*†‡§¶]")
 _RUNIN_ABSTRACT = re.compile(r"^(abstract|summary)\s*[.:—–-]\s*", re.I)
 _REF_LABEL = re.compile(r"^(\[[^\]\s][^\]]{0,24}\]|\d{1,3}\.\s|\(\d{1,3}\)\s)")
 _BANNER = re.compile(
@@ -952,7 +954,10 @@ def _assemble(
             continue
         if not _looks_like_prose(text):
             continue  # table cells, figure ticks and labels, stray symbols
-        if in_abstract:
+        if in_abstract and not _FOOTNOTE_MARK.match(text):
+            # An author note under the heading (at the foot of the title page, with the abstract
+            # itself on the next page) never starts the abstract. Size cannot tell it: many
+            # abstracts are set smaller than the body.
             if abstract is None:
                 abstract, abstract_page, abstract_size = text, block.page, block.size
                 continue

@@ -65,6 +65,7 @@ def record_markdown(record: Record) -> str:
     blocks = [f"# {escape(display_title(record))}", _header(record)]
     blocks.extend(_profile(record))
     blocks.extend(_threats(record))
+    blocks.extend(_also_present(record))
     blocks.extend(_design(record))
     return "\n\n".join(blocks) + "\n"
 
@@ -97,19 +98,38 @@ def _profile(record: Record) -> list[str]:
 
 
 def _threats(record: Record) -> list[str]:
-    blocks = [f"## Threats ({len(record.threats)})"]
-    if not record.threats:
+    headline = [t for t in record.threats if t.headline]
+    blocks = [f"## Threats ({len(headline)})"]
+    if not headline:
         blocks.append("None.")
-    for threat in record.threats:
+    for threat in headline:
         blocks.extend(_threat(threat))
     return blocks
 
 
-def _threat(threat: Threat) -> list[str]:
+def _also_present(record: Record) -> list[str]:
+    """Strategies no headline claim rests on: their evidence and threats, outside the profile."""
+    if not record.also_present:
+        return []
+    blocks = [
+        f"## Also present ({len(record.also_present)})",
+        "*These strategies appear in the paper but no claim of its abstract or conclusion rests "
+        "on them: their threats are shown at no more than careful and do not enter the profile.*",
+    ]
+    for secondary in record.also_present:
+        blocks.append(f"### {strategy_name(secondary.strategy)} — {escape(secondary.reason)}")
+        blocks.extend(_quotes(secondary.evidence))
+        for threat in record.threats:
+            if not threat.headline and secondary.strategy in threat.strategies:
+                blocks.extend(_threat(threat, heading="####"))
+    return blocks
+
+
+def _threat(threat: Threat, heading: str = "###") -> list[str]:
     level = level_label(threat.level)
     if threat.mitigated or threat.base_level != threat.level:
         level += f" (base {level_label(threat.base_level)})"
-    blocks = [f"### {threat.id} — {escape(threat.name)}"]
+    blocks = [f"{heading} {threat.id} — {escape(threat.name)}"]
     facts = [f"- **level:** {level}", f"- **validity:** {threat.validity.value}"]
     if threat.assumption:
         assumption = threat.assumption

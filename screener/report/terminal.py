@@ -52,6 +52,7 @@ def render_record(record: Record, console: Console) -> None:
     console.print()
     _print_profile(record, console)
     _print_threats(record, console)
+    _print_also_present(record, console)
     _print_design(record, console)
 
 
@@ -109,13 +110,34 @@ def _print_profile(record: Record, console: Console) -> None:
 
 
 def _print_threats(record: Record, console: Console) -> None:
-    count = len(record.threats)
-    console.print(Text(f"Threats ({count})", style="bold underline"))
-    if not record.threats:
+    headline = [t for t in record.threats if t.headline]
+    console.print(Text(f"Threats ({len(headline)})", style="bold underline"))
+    if not headline:
         console.print(Padding(Text("none", style="italic"), (0, 0, 1, 2)))
         return
-    for threat in record.threats:
+    for threat in headline:
         console.print(Padding(_threat(threat), (0, 0, 1, 2)))
+
+
+def _print_also_present(record: Record, console: Console) -> None:
+    """Strategies no headline claim rests on: shown with their threats, outside the profile."""
+    if not record.also_present:
+        return
+    console.print(Text(f"Also present ({len(record.also_present)})", style="bold underline"))
+    note = "no headline claim rests on these: threats at most careful, not in the profile"
+    console.print(Padding(Text(note, style="dim"), (0, 0, 0, 2)))
+    for secondary in record.also_present:
+        title = Text.assemble(
+            (strategy_name(secondary.strategy), "bold"),
+            (f"  {secondary.reason}", "dim"),
+        )
+        parts: list = [title, *_quotes(secondary.evidence, INDENT)]
+        parts.extend(
+            _indented(_threat(threat))
+            for threat in record.threats
+            if not threat.headline and secondary.strategy in threat.strategies
+        )
+        console.print(Padding(Group(*parts), (0, 0, 1, 2)))
 
 
 def _threat(threat: Threat) -> Group:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import string
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import Enum
 from functools import cache
@@ -29,6 +29,7 @@ from screener.profile import (
     Mitigation,
     Profile,
     ProfileRow,
+    SecondaryStrategy,
     Threat,
     ValidityType,
 )
@@ -66,9 +67,10 @@ class Condition:
     values: tuple[Any, ...] = ()
     op: str | None = None
 
-    def holds(self, design: Design) -> bool:
+    def holds(self, design: Design, strategies: Sequence[Strategy]) -> bool:
+        """Whether the condition holds; `uses` looks only at `strategies` (those in play)."""
         if self.kind == "uses":
-            return any(s in self.values for s in design.strategy_names())
+            return any(s in self.values for s in strategies)
         if self.kind == "has":
             return any(m in self.values for m in design.identification_names())
         value = _field_value(design, self.field)
@@ -88,19 +90,22 @@ class Condition:
             ">=": value >= limit,
         }[self.op]
 
-    def evidence(self, design: Design) -> list[Evidence]:
+    def evidence(self, design: Design, strategies: Sequence[Strategy]) -> list[Evidence]:
         """The extracted evidence behind this condition, for the threat's report."""
         if self.kind == "uses":
-            return [e for u in design.strategies if u.strategy in self.values for e in u.evidence]
+            return [
+                e
+                for u in design.strategies
+                if u.strategy in self.values and u.strategy in strategies
+                for e in u.evidence
+            ]
         if self.kind == "has":
             return [e for u in design.identification if u.method in self.values for e in u.evidence]
         claim = getattr(design, self.field)
         return list(claim.evidence) if claim.value is not None else []
 
-    def matched_strategies(self, design: Design) -> list[Strategy]:
-        return (
-            [s for s in design.strategy_names() if s in self.values] if self.kind == "uses" else []
-        )
+    def matched_strategies(self, strategies: Sequence[Strategy]) -> list[Strategy]:
+        return [s for s in strategies if s in self.values] if self.kind == "uses" else []
 
     def matched_methods(self, design: Design) -> list[Identification]:
         return (
@@ -213,6 +218,8 @@ class StrategyRow(_Table):
 class Clause(_Table):
     when: tuple[Condition, ...]
     explanation: str | None = None
+    # None: the threat's own mitigation applies; (): this clause cannot be mitigated.
+    mitigation: tuple[tuple[Condition, ...], ...] | None = None
 
 
 class Remark(_Table):
@@ -254,16 +261,20 @@ def _conditions(items: Iterable[str], params: dict[str, Any]) -> tuple[Condition
     return tuple(parse_condition(item, params) for item in items)
 
 
+def _clause(raw: dict[str, Any], params: dict[str, Any]) -> dict[str, Any]:
+    clause = {**raw, "when": _conditions(raw.get("when", []), params)}
+    if "mitigation" in raw:
+        clause["mitigation"] = [_conditions(group, params) for group in raw["mitigation"]]
+    return clause
+
+
 def build_rules(data: dict[str, Any]) -> RuleSet:
     """Validate a parsed table and compile its conditions."""
     params = data.get("params", {})
     threats = []
     for raw in data.get("threats", []):
         raw = dict(raw)
-        raw["trigger"] = [
-            {**clause, "when": _conditions(clause.get("when", []), params)}
-            for clause in raw.get("trigger", [])
-        ]
+        raw["trigger"] = [_clause(clause, params) for clause in raw.get("trigger", [])]
         raw["mitigation"] = [_conditions(clause, params) for clause in raw.get("mitigation", [])]
         raw["remarks"] = [
             {**remark, "when": _conditions(remark.get("when", []), params)}
@@ -295,8 +306,12 @@ def _check_table(rules: RuleSet) -> None:
             unknown = names - PLACEHOLDERS
             if unknown:
                 raise RulesError(f"threat {threat.id} uses unknown placeholders {sorted(unknown)}")
-        if threat.mitigation and not threat.mitigation_text:
+        mitigable = threat.mitigation or any(c.mitigation for c in threat.trigger)
+        if mitigable and not threat.mitigation_text:
             raise RulesError(f"threat {threat.id} has a mitigation without mitigation_text")
+    threshold = rules.params.get("headline_min_confidence")
+    if not isinstance(threshold, int | float) or not 0 <= threshold <= 1:
+        raise RulesError("rule table needs params.headline_min_confidence between 0 and 1")
 
 
 @cache
@@ -314,90 +329,171 @@ def load_rules(path: Path = RULES_PATH) -> RuleSet:
 def judge(design: Design, rules: RuleSet | None = None) -> Judgment:
     """The validity profile and threats of one design. Pure and deterministic."""
     rules = rules or load_rules()
-    used = design.strategy_names()
-    if not used:
+    if not design.strategies:
         return Judgment(profile=Profile(), rules_version=rules.version)
-    threats: list[Threat] = []
-    carriers: dict[tuple[Strategy, ValidityType], list[Threat]] = {}
-    for rule in rules.threats:
-        threat, strategies = _evaluate_threat(rule, design, rules)
-        if threat is None:
-            continue
-        threats.append(threat)
-        for strategy in strategies:
-            carriers.setdefault((strategy, rule.validity), []).append(threat)
-    rows = tuple(_row(strategy, rules.strategies[strategy], carriers) for strategy in used)
+    headline, secondary = split_headline(design, rules.params["headline_min_confidence"])
+    threats = _threats(rules, design, headline, headline=True)
+    fired = {t.id for t in threats}
+    also = [s.strategy for s in secondary]
+    # A strategy that is only also present shows its own threats, capped, and moves nothing.
+    threats += [t for t in _threats(rules, design, also, headline=False) if t.id not in fired]
+    rows = tuple(_row(s, rules.strategies[s], threats) for s in headline)
     combined = {
         validity.value: Level.highest(
             [row.level(validity) for row in rows]
-            + [t.level for t in threats if t.validity == validity]
+            + [t.level for t in threats if t.headline and t.validity == validity]
         )
         for validity in VALIDITY_TYPES
     }
     return Judgment(
-        profile=Profile(**combined, rows=rows), threats=tuple(threats), rules_version=rules.version
+        profile=Profile(**combined, rows=rows),
+        threats=tuple(threats),
+        also_present=tuple(secondary),
+        rules_version=rules.version,
     )
 
 
-def _row(
-    strategy: Strategy,
-    base: StrategyRow,
-    carriers: dict[tuple[Strategy, ValidityType], list[Threat]],
-) -> ProfileRow:
+def split_headline(
+    design: Design, min_confidence: float
+) -> tuple[list[Strategy], list[SecondaryStrategy]]:
+    """The strategies a headline claim rests on, and the others (with the reason).
+
+    The primary strategy is always headline. Any other strategy is headline unless the
+    extractor says no headline claim rests on it or its confidence is below `min_confidence`.
+    When nothing qualifies, the most confident strategy stands in for the primary one.
+    """
+    headline: list[Strategy] = []
+    secondary: list[SecondaryStrategy] = []
+    for use in design.strategies:
+        reason = None
+        if use.strategy == design.primary_strategy:
+            reason = None
+        elif use.headline is False:
+            reason = "no claim of the abstract or conclusion rests on it"
+        elif use.confidence < min_confidence:
+            reason = f"extracted with confidence {use.confidence:.2f}, below {min_confidence:g}"
+        if reason is None:
+            headline.append(use.strategy)
+        else:
+            secondary.append(
+                SecondaryStrategy(
+                    strategy=use.strategy,
+                    reason=reason,
+                    confidence=use.confidence,
+                    evidence=tuple(use.evidence),
+                )
+            )
+    if not headline:
+        best = max(secondary, key=lambda s: s.confidence)
+        secondary.remove(best)
+        headline.append(best.strategy)
+    return headline, secondary
+
+
+def _threats(
+    rules: RuleSet, design: Design, strategies: Sequence[Strategy], headline: bool
+) -> list[Threat]:
+    found = []
+    for rule in rules.threats:
+        threat = _evaluate_threat(rule, design, rules, strategies)
+        if threat is None:
+            continue
+        if not headline:
+            capped = threat.level if threat.level.rank <= CAP.rank else CAP
+            threat = threat.model_copy(update={"headline": False, "level": capped})
+        found.append(threat)
+    return found
+
+
+# Threats that only an also-present strategy triggers are shown at no more than this level.
+CAP = Level.CAREFUL
+
+
+def _row(strategy: Strategy, base: StrategyRow, threats: Sequence[Threat]) -> ProfileRow:
+    """The strategy's row: each base cell stands as far as a triggered threat explains it.
+
+    A cell is lowered to the highest level (after mitigation) of the headline threats of its
+    validity type that this strategy triggered, and to ok when none did: a base cell that no
+    threat of this paper explains is not reported (codebook rule 19).
+    """
     cells: dict[str, Level] = {}
     for validity in VALIDITY_TYPES:
-        level = base.level(validity)
         explaining = [
-            t for t in carriers.get((strategy, validity), []) if t.base_level.rank >= level.rank
+            t.level
+            for t in threats
+            if t.headline and t.validity == validity and strategy in t.strategies
         ]
-        if level is not Level.OK and explaining and all(t.mitigated for t in explaining):
-            level = level.lowered()
-        cells[validity.value] = level
+        level = base.level(validity)
+        cells[validity.value] = min(level, Level.highest(explaining), key=lambda x: x.rank)
     return ProfileRow(strategy=strategy, **cells, base={v: base.level(v) for v in VALIDITY_TYPES})
 
 
 def _evaluate_threat(
-    rule: ThreatRule, design: Design, rules: RuleSet
-) -> tuple[Threat | None, list[Strategy]]:
-    satisfied = [c for c in rule.trigger if all(cond.holds(design) for cond in c.when)]
+    rule: ThreatRule, design: Design, rules: RuleSet, strategies: Sequence[Strategy]
+) -> Threat | None:
+    satisfied = [c for c in rule.trigger if all(x.holds(design, strategies) for x in c.when)]
     if not satisfied:
-        return None, []
-    strategies = _unique(
-        s for clause in satisfied for c in clause.when for s in c.matched_strategies(design)
+        return None
+    matched = _unique(
+        s for clause in satisfied for c in clause.when for s in c.matched_strategies(strategies)
     )
-    evidence = _unique(e for clause in satisfied for c in clause.when for e in c.evidence(design))
-    mitigations = tuple(
-        _mitigation(rule, clause, design, rules)
-        for clause in rule.mitigation
-        if all(c.holds(design) for c in clause)
+    evidence = _unique(
+        e for clause in satisfied for c in clause.when for e in c.evidence(design, strategies)
     )
-    level = rule.level.lowered() if mitigations else rule.level
-    template = satisfied[0].explanation or rule.explanation
-    remarks = tuple(r.text for r in rule.remarks if all(c.holds(design) for c in r.when))
-    threat = Threat(
+    # Each clause is mitigated by its own mitigation, or else by the threat's; the threat is
+    # lowered only when every clause that fired is mitigated.
+    per_clause = [
+        [
+            group
+            for group in (rule.mitigation if clause.mitigation is None else clause.mitigation)
+            if all(c.holds(design, strategies) for c in group)
+        ]
+        for clause in satisfied
+    ]
+    mitigated = all(per_clause)
+    mitigations = (
+        tuple(
+            _unique(
+                _mitigation(rule, group, design, rules, strategies)
+                for groups in per_clause
+                for group in groups
+            )
+        )[:1]
+        if mitigated
+        else ()
+    )
+    unmitigated = [c for c, groups in zip(satisfied, per_clause, strict=True) if not groups]
+    template = (unmitigated or satisfied)[0].explanation or rule.explanation
+    remarks = tuple(
+        r.text for r in rule.remarks if all(c.holds(design, strategies) for c in r.when)
+    )
+    return Threat(
         id=rule.id,
         name=rule.name,
         validity=rule.validity,
-        level=level,
+        level=rule.level.lowered() if mitigated else rule.level,
         base_level=rule.level,
         assumption=rule.assumption,
         assumption_text=rule.assumption_text,
         explanation=_fill(template, design, rules, []),
-        strategies=tuple(strategies),
+        strategies=tuple(matched),
         evidence=tuple(evidence),
-        mitigations=mitigations[:1],
+        mitigations=mitigations,
         notes=remarks,
     )
-    return threat, strategies
 
 
 def _mitigation(
-    rule: ThreatRule, clause: tuple[Condition, ...], design: Design, rules: RuleSet
+    rule: ThreatRule,
+    clause: tuple[Condition, ...],
+    design: Design,
+    rules: RuleSet,
+    strategies: Sequence[Strategy],
 ) -> Mitigation:
     methods = [m for c in clause for m in c.matched_methods(design)]
     return Mitigation(
         description=_fill(rule.mitigation_text or "", design, rules, methods),
-        evidence=tuple(_unique(e for c in clause for e in c.evidence(design))),
+        evidence=tuple(_unique(e for c in clause for e in c.evidence(design, strategies))),
     )
 
 
