@@ -73,6 +73,7 @@ def main() -> int:
                 "tokens_out": record.usage.tokens_out,
                 "requests": record.usage.requests,
                 "extractor": record.extractor,
+                "prompt": record.extraction.get("prompt"),
                 "error": record.error,
                 "load": round(os.getloadavg()[0], 1),
             }
@@ -87,9 +88,11 @@ def main() -> int:
 def _summary(rows: list[dict], args: argparse.Namespace) -> None:
     n = len(rows)
     fell_back = sum(1 for r in rows if (r["extractor"] or "").startswith("heuristic"))
+    prompts = sorted({str(r["prompt"]) for r in rows})
     print(
-        f"\n{n} papers, mode {args.mode}, token budget {args.token_budget}, "
-        f"max output tokens {args.max_output_tokens}; {fell_back} fell back to the heuristic"
+        f"\n{n} papers, mode {args.mode}, prompt {', '.join(prompts)}, token budget "
+        f"{args.token_budget}, max output tokens {args.max_output_tokens}; {fell_back} fell "
+        "back to the heuristic"
     )
     for name in ("seconds", "tokens_in", "tokens_out", "requests"):
         values = [r[name] for r in rows]
