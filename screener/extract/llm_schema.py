@@ -35,7 +35,7 @@ from screener.design import (
 )
 
 # Bump when the view changes shape; part of every cache key together with Design's version.
-VIEW_VERSION = "2"
+VIEW_VERSION = "3"  # 3: an answer must say whether the paper is in scope
 CACHE_SCHEMA_VERSION = f"design{SCHEMA_VERSION}.view{VIEW_VERSION}"
 
 # Design fields the model is not asked for, each with the reason. (None today.)
