@@ -76,8 +76,13 @@ def tripwire_paper(folder: Path, name: str = "tripwire.pdf") -> Path:
 # --- the same results -----------------------------------------------------------------------
 
 
+@pytest.mark.parametrize(
+    "cluster",
+    [{}, {"ray_address": "auto"}],
+    ids=["one node: workers read the files", "cluster address: PDFs travel as bytes"],
+)
 def test_ray_and_local_engines_give_identical_records_for_every_input_kind(
-    local_ray: None, tmp_path: Path
+    local_ray: None, tmp_path: Path, cluster: dict[str, str]
 ) -> None:
     papers = make_papers(tmp_path / "papers", 5)
     (tmp_path / "papers" / "broken.pdf").write_bytes(b"%PDF-1.7\nnot really a PDF\n")
@@ -89,7 +94,9 @@ def test_ray_and_local_engines_give_identical_records_for_every_input_kind(
     inputs = [tmp_path / "papers", archive, snapshot]
 
     local = batch(inputs, tmp_path / "local", tmp_path / "cache", engine="local")
-    on_ray = batch(inputs, tmp_path / "ray", tmp_path / "cache", engine="ray", batch_size=3)
+    on_ray = batch(
+        inputs, tmp_path / "ray", tmp_path / "cache", engine="ray", batch_size=3, **cluster
+    )
 
     assert (on_ray.screened, on_ray.failed, on_ray.skipped) == (
         local.screened,

@@ -260,6 +260,9 @@ class RayEngine:
                 where = options.ray_address or "a local Ray"
                 raise ScreenerError(f"cannot start or join {where}: {_first_line(exc)}") from exc
         self.workers = max(1, int(ray.cluster_resources().get("CPU", 1)))
+        # Workers of a cluster share no disk, so they get each PDF's bytes; on a one-node Ray
+        # (started here, or a local one already running) they read the PDFs where they lie.
+        self.ship_bytes = bool(options.ray_address) or len(ray.nodes()) > 1
         self.batch_size = max(1, options.batch_size)
         self.run_id = uuid.uuid4().hex[:12]
         self.ledger = ray.remote(TimeoutLedger).options(num_cpus=0).remote()
@@ -300,7 +303,7 @@ class RayEngine:
         batch: list[Shipment] = []
         for item in work:
             try:
-                batch.append(_ship(item))
+                batch.append(_ship(item, self.ship_bytes))
             except OSError as exc:
                 run.store_rows([failed_row(item, f"cannot be read ({exc.strerror or exc})")])
                 continue
@@ -336,8 +339,8 @@ class RayEngine:
             self.ray.shutdown()
 
 
-def _ship(item: Work) -> Shipment:
-    """What travels to a worker: the task, and the PDF's bytes (workers share no disk)."""
+def _ship(item: Work, with_bytes: bool = True) -> Shipment:
+    """What travels to a worker: the task, and the PDF's bytes where workers share no disk."""
     if isinstance(item, TarMember):
         task = PdfTask(
             key=item.key,
@@ -348,7 +351,7 @@ def _ship(item: Work) -> Shipment:
         )
         return task, item.data
     if isinstance(item, PdfTask):
-        return item, item.path.read_bytes()
+        return item, item.path.read_bytes() if with_bytes else None
     assert isinstance(item, MetadataTask)
     return item, None
 
