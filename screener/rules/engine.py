@@ -336,7 +336,8 @@ def judge(design: Design, rules: RuleSet | None = None) -> Judgment:
     fired = {t.id for t in threats}
     also = [s.strategy for s in secondary]
     # A strategy that is only also present shows its own threats, capped, and moves nothing.
-    threats += [t for t in _threats(rules, design, also, headline=False) if t.id not in fired]
+    if also:
+        threats += [t for t in _threats(rules, design, also, headline=False) if t.id not in fired]
     rows = tuple(_row(s, rules.strategies[s], threats) for s in headline)
     combined = {
         validity.value: Level.highest(
